@@ -319,3 +319,31 @@ impl From<Link> for Entity {
         Self::Link(l)
     }
 }
+
+/// An action invocation (T12 §5.4, J12 §3.1.1.1): the Action and its parameter values.
+///
+/// ```
+/// use occi_model::{ActionInvocation, AttributeValue};
+/// let mut stop = ActionInvocation::new(
+///     "http://schemas.ogf.org/occi/infrastructure/compute/action#stop".parse()?,
+/// );
+/// stop.attributes.insert("method".parse()?, AttributeValue::from("graceful"));
+/// # Ok::<(), occi_model::IdentError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionInvocation {
+    /// The Action.
+    pub action: CategoryId,
+    /// Its parameter values.
+    pub attributes: Attributes,
+}
+
+impl ActionInvocation {
+    /// An invocation of `action` without parameters.
+    pub fn new(action: CategoryId) -> Self {
+        Self {
+            action,
+            attributes: Attributes::new(),
+        }
+    }
+}

@@ -43,7 +43,7 @@ mod value;
 
 pub use attribute::{AttributeDefinition, AttributeType, NumericRange, Pattern, PatternError};
 pub use category::{Action, Category, CategoryClass, Kind, Mixin};
-pub use entity::{Entity, Link, Resource, core_attr};
+pub use entity::{ActionInvocation, Entity, Link, Resource, core_attr};
 pub use ident::{
     AttributeName, CategoryId, EntityId, IdentError, IdentKind, Location, OGF_SCHEME_BASE,
     OcciVersion, Scheme, Term,

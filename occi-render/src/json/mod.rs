@@ -1,0 +1,1 @@
+//! The application/occi+json rendering (GFD.225) and the PySSF legacy JSON dialect. Being built.

@@ -1,0 +1,1 @@
+//! text/plain, text/occi+plain and text/occi (HTTP headers) renderings. Being built.

@@ -1,0 +1,1 @@
+//! The text/uri-list rendering (RFC 2483). Being built.

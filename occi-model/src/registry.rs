@@ -194,6 +194,7 @@ pub struct Registry {
     by_location: HashMap<Location, usize>,
     state_machines: HashMap<CategoryId, StateMachine>,
     link_endpoints: HashMap<CategoryId, LinkEndpoints>,
+    exclusive_families: Vec<CategoryId>,
 }
 
 /// Paths no category may be bound to: the query interface and its well-known mirror.
@@ -209,6 +210,7 @@ impl Registry {
             by_location: HashMap::new(),
             state_machines: HashMap::new(),
             link_endpoints: HashMap::new(),
+            exclusive_families: Vec::new(),
         };
         for kind in core_ext::kinds(version) {
             registry
@@ -412,6 +414,32 @@ impl Registry {
         }
         self.link_endpoints.insert(link_kind.clone(), endpoints);
         Ok(())
+    }
+
+    /// Declares `mixin` the root of an exclusive family: an entity may carry at most one
+    /// Mixin that depends on it, and associating a new one replaces the old (I12 §3.5:
+    /// `os_tpl` and `resource_tpl`).
+    pub fn register_exclusive_family(&mut self, mixin: &CategoryId) -> Result<(), RegistryError> {
+        if self.mixin(mixin).is_none() {
+            return Err(RegistryError::new(
+                RegistryErrorKind::UnknownReference,
+                format!("exclusive family root {mixin} is not a registered mixin"),
+            ));
+        }
+        if !self.exclusive_families.contains(mixin) {
+            self.exclusive_families.push(mixin.clone());
+        }
+        Ok(())
+    }
+
+    /// The exclusive family `mixin` belongs to: the root of a family declared with
+    /// [`Registry::register_exclusive_family`] that `mixin` depends on, transitively. The root
+    /// itself belongs to no family (it is abstract: only Mixins depending on it are templates).
+    pub fn exclusive_family(&self, mixin: &CategoryId) -> Option<&CategoryId> {
+        let closure = self.mixin_closure(std::slice::from_ref(mixin));
+        self.exclusive_families
+            .iter()
+            .find(|root| *root != mixin && closure.iter().any(|m| &m.id == *root))
     }
 
     fn insert(&mut self, category: Category, origin: Origin) {

@@ -38,6 +38,8 @@ mod entity;
 pub mod ext;
 mod ident;
 mod registry;
+#[cfg(feature = "proptest")]
+pub mod strategy;
 mod validate;
 mod value;
 

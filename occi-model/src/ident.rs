@@ -801,4 +801,26 @@ mod tests {
         assert!(msg.contains("OCCI 1.1"), "{msg}");
         assert!(msg.contains("lowercase"), "{msg}");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn constructors_never_panic_and_accepted_values_round_trip(s in "\\PC{0,40}") {
+            if let Ok(t) = Term::new(&s) { proptest::prop_assert_eq!(t.to_string().parse::<Term>().unwrap(), t); }
+            if let Ok(n) = AttributeName::new(&s) { proptest::prop_assert_eq!(n.to_string().parse::<AttributeName>().unwrap(), n); }
+            if let Ok(sc) = Scheme::new(&s) { proptest::prop_assert_eq!(sc.to_string().parse::<Scheme>().unwrap(), sc); }
+            if let Ok(id) = CategoryId::parse_type_identifier(&s) { proptest::prop_assert_eq!(id.to_string().parse::<CategoryId>().unwrap(), id); }
+            if let Ok(l) = Location::new(&s) { proptest::prop_assert_eq!(Location::new(l.as_str()).unwrap(), l); }
+            let _ = EntityId::new(&s);
+        }
+
+        #[test]
+        fn the_1_1_grammar_is_a_subset_of_1_2(s in "[a-zA-Z0-9._#-]{0,12}") {
+            if Term::parse(&s, OcciVersion::V1_1).is_ok() {
+                proptest::prop_assert!(Term::parse(&s, OcciVersion::V1_2).is_ok());
+            }
+            if AttributeName::parse(&s, OcciVersion::V1_1).is_ok() {
+                proptest::prop_assert!(AttributeName::parse(&s, OcciVersion::V1_2).is_ok());
+            }
+        }
+    }
 }

@@ -829,3 +829,367 @@ impl Default for Registry {
         Self::new(OcciVersion::V1_2)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribute::AttributeType;
+    use crate::entity::Resource;
+    use crate::value::AttributeValue;
+
+    fn id(s: &str) -> CategoryId {
+        s.parse().unwrap()
+    }
+
+    fn loc(s: &str) -> Location {
+        Location::new(s).unwrap()
+    }
+
+    fn attr(name: &str, ty: AttributeType) -> AttributeDefinition {
+        AttributeDefinition::new(name.parse().unwrap(), ty)
+    }
+
+    /// A small model: a `vm` kind with start/stop and a state machine, a template family.
+    fn sample(version: OcciVersion) -> Registry {
+        let mut r = Registry::new(version);
+        r.register_action(Action::new(id("http://example.com/vm/action#start")))
+            .unwrap();
+        r.register_action(Action::new(id("http://example.com/vm/action#stop")))
+            .unwrap();
+        r.register_action(Action::new(id("http://example.com/vm/action#ping")))
+            .unwrap();
+        r.register_kind(
+            Kind::new(id("http://example.com/occi#vm"))
+                .with_parent(core_ext::resource_id())
+                .with_location(loc("/vm/"))
+                .with_attribute(
+                    attr(
+                        "com.example.state",
+                        AttributeType::enumeration(["on", "off"]),
+                    )
+                    .immutable()
+                    .with_default("off".into()),
+                )
+                .with_attribute(
+                    attr("com.example.cores", AttributeType::Integer)
+                        .with_default(AttributeValue::Integer(1)),
+                )
+                .with_action(id("http://example.com/vm/action#start"))
+                .with_action(id("http://example.com/vm/action#stop"))
+                .with_action(id("http://example.com/vm/action#ping")),
+        )
+        .unwrap();
+        r.register_state_machine(
+            &id("http://example.com/occi#vm"),
+            StateMachine::new("com.example.state".parse().unwrap(), "off")
+                .with_transition("off", &id("http://example.com/vm/action#start"), "on")
+                .with_transition("on", &id("http://example.com/vm/action#stop"), "off"),
+        )
+        .unwrap();
+        r.register_mixin(Mixin::new(id("http://example.com/occi#tpl")).with_location(loc("/tpl/")))
+            .unwrap();
+        r.register_mixin(
+            Mixin::new(id("http://example.com/tpl#big"))
+                .with_depends(id("http://example.com/occi#tpl"))
+                .with_location(loc("/tpl/big/"))
+                .with_attribute(
+                    attr("com.example.cores", AttributeType::Integer)
+                        .with_default(AttributeValue::Integer(8)),
+                ),
+        )
+        .unwrap();
+        r.register_exclusive_family(&id("http://example.com/occi#tpl"))
+            .unwrap();
+        r
+    }
+
+    #[test]
+    fn core_kinds_are_always_present() {
+        for version in [OcciVersion::V1_1, OcciVersion::V1_2] {
+            let r = Registry::new(version);
+            let kinds: Vec<String> = r.kinds().map(|k| k.id.to_string()).collect();
+            assert_eq!(
+                kinds,
+                [
+                    "http://schemas.ogf.org/occi/core#entity",
+                    "http://schemas.ogf.org/occi/core#resource",
+                    "http://schemas.ogf.org/occi/core#link"
+                ]
+            );
+            assert!(r.kind(&core_ext::entity_id()).unwrap().location.is_none());
+            assert_eq!(
+                r.by_location("/resource/").map(Category::id),
+                Some(&core_ext::resource_id())
+            );
+            assert!(r.is_a(&core_ext::link_id(), &core_ext::entity_id()));
+            assert!(!r.is_a(&core_ext::link_id(), &core_ext::resource_id()));
+        }
+    }
+
+    #[test]
+    fn registration_rejects_inconsistent_categories_and_changes_nothing() {
+        let mut r = sample(OcciVersion::V1_2);
+        let before = r.len();
+        let cases: Vec<(Category, RegistryErrorKind)> = vec![
+            (
+                Kind::new(id("http://example.com/occi#vm"))
+                    .with_parent(core_ext::resource_id())
+                    .with_location(loc("/other/"))
+                    .into(),
+                RegistryErrorKind::DuplicateId,
+            ),
+            (
+                Kind::new(id("http://example.com/occi#vm2"))
+                    .with_parent(core_ext::resource_id())
+                    .with_location(loc("/vm/"))
+                    .into(),
+                RegistryErrorKind::DuplicateLocation,
+            ),
+            (
+                Kind::new(id("http://example.com/occi#vm3"))
+                    .with_parent(core_ext::resource_id())
+                    .with_location(loc("/-/"))
+                    .into(),
+                RegistryErrorKind::DuplicateLocation,
+            ),
+            (
+                Kind::new(id("http://example.com/occi#vm4"))
+                    .with_parent(core_ext::resource_id())
+                    .with_location(loc("/vm4"))
+                    .into(),
+                RegistryErrorKind::Location,
+            ),
+            (
+                Kind::new(id("http://example.com/occi#vm5"))
+                    .with_location(loc("/vm5/"))
+                    .into(),
+                RegistryErrorKind::UnknownReference,
+            ),
+            (
+                Kind::new(id("http://example.com/occi#vm6"))
+                    .with_parent(id("http://example.com/occi#tpl"))
+                    .with_location(loc("/vm6/"))
+                    .into(),
+                RegistryErrorKind::UnknownReference,
+            ),
+            (
+                Kind::new(id("http://example.com/occi#vm7"))
+                    .with_parent(core_ext::resource_id())
+                    .into(),
+                RegistryErrorKind::Location,
+            ),
+            (
+                Kind::new(id("http://example.com/occi#vm8"))
+                    .with_parent(core_ext::resource_id())
+                    .with_location(loc("/vm8/"))
+                    .with_attribute(
+                        attr("com.example.n", AttributeType::Integer).with_default("x".into()),
+                    )
+                    .into(),
+                RegistryErrorKind::Attribute,
+            ),
+            (
+                Mixin::new(id("http://example.com/occi#m1"))
+                    .with_applies(id("http://example.com/occi#tpl"))
+                    .with_location(loc("/m1/"))
+                    .into(),
+                RegistryErrorKind::UnknownReference,
+            ),
+            (
+                Mixin::new(id("http://example.com/occi#m2")).into(),
+                RegistryErrorKind::Location,
+            ),
+        ];
+        for (category, expected) in cases {
+            let name = category.id().to_string();
+            let result = match category {
+                Category::Kind(k) => r.register_kind(k),
+                Category::Mixin(m) => r.register_mixin(m),
+                Category::Action(a) => r.register_action(a),
+            };
+            assert_eq!(result.map_err(|e| e.kind()), Err(expected), "{name}");
+            assert_eq!(r.len(), before, "{name} changed the registry");
+        }
+    }
+
+    #[test]
+    fn version_grammar_is_enforced() {
+        let mut r = Registry::new(OcciVersion::V1_1);
+        let err = r
+            .register_mixin(
+                Mixin::new(id("http://example.com/occi#Upper")).with_location(loc("/u/")),
+            )
+            .unwrap_err();
+        assert_eq!(err.kind(), RegistryErrorKind::Grammar);
+        let mut r = Registry::new(OcciVersion::V1_2);
+        r.register_mixin(Mixin::new(id("http://example.com/occi#Upper")).with_location(loc("/u/")))
+            .unwrap();
+    }
+
+    #[test]
+    fn user_mixins_follow_the_query_interface_rules() {
+        let mut r = sample(OcciVersion::V1_1);
+        let reserved = Mixin::new(id("http://schemas.ogf.org/occi/infrastructure#mine"))
+            .with_location(loc("/mine/"));
+        assert_eq!(
+            r.add_user_mixin(reserved).unwrap_err().kind(),
+            RegistryErrorKind::ReservedScheme
+        );
+        let with_action = Mixin::new(id("http://example.com/u#a"))
+            .with_location(loc("/a/"))
+            .with_action(id("http://example.com/vm/action#start"));
+        assert_eq!(
+            r.add_user_mixin(with_action).unwrap_err().kind(),
+            RegistryErrorKind::NotAllowed
+        );
+        let with_attr = Mixin::new(id("http://example.com/u#b"))
+            .with_location(loc("/b/"))
+            .with_attribute(attr("com.example.x", AttributeType::String));
+        assert_eq!(
+            r.add_user_mixin(with_attr).unwrap_err().kind(),
+            RegistryErrorKind::NotAllowed
+        );
+        let tag = Mixin::new(id("http://example.com/u#tag")).with_location(loc("/tag/"));
+        r.add_user_mixin(tag.clone()).unwrap();
+        assert_eq!(r.origin(&tag.id), Some(Origin::User));
+        assert_eq!(
+            r.add_user_mixin(tag.clone()).unwrap_err().kind(),
+            RegistryErrorKind::DuplicateId
+        );
+        let child = Mixin::new(id("http://example.com/u#child"))
+            .with_depends(tag.id.clone())
+            .with_location(loc("/child/"));
+        r.add_user_mixin(child.clone()).unwrap();
+        assert_eq!(
+            r.remove_user_mixin(&tag.id).unwrap_err().kind(),
+            RegistryErrorKind::InUse
+        );
+        assert_eq!(r.remove_user_mixin(&child.id).unwrap(), child);
+        assert_eq!(r.remove_user_mixin(&tag.id).unwrap(), tag);
+        assert!(r.by_location("/tag/").is_none() && r.get(&tag.id).is_none());
+        assert_eq!(
+            r.remove_user_mixin(&tag.id).unwrap_err().kind(),
+            RegistryErrorKind::NotFound
+        );
+        assert_eq!(
+            r.remove_user_mixin(&id("http://example.com/occi#tpl"))
+                .unwrap_err()
+                .kind(),
+            RegistryErrorKind::ProviderDefined
+        );
+        // Lookups by location still work after the index was rebuilt.
+        assert_eq!(
+            r.by_location("/tpl/big/").map(Category::id),
+            Some(&id("http://example.com/tpl#big"))
+        );
+    }
+
+    #[test]
+    fn effective_attributes_let_templates_override_kind_defaults() {
+        let r = sample(OcciVersion::V1_2);
+        let vm = id("http://example.com/occi#vm");
+        let big = id("http://example.com/tpl#big");
+        let names: Vec<&str> = r
+            .effective_attributes(&vm, &[])
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "occi.core.id",
+                "occi.core.title",
+                "occi.core.summary",
+                "com.example.state",
+                "com.example.cores"
+            ]
+        );
+        let cores = "com.example.cores".parse().unwrap();
+        let plain = r.attribute_definition(&vm, &[], &cores).unwrap();
+        assert_eq!(plain.default, Some(AttributeValue::Integer(1)));
+        let templated = r
+            .attribute_definition(&vm, std::slice::from_ref(&big), &cores)
+            .unwrap();
+        assert_eq!(templated.default, Some(AttributeValue::Integer(8)));
+        assert_eq!(
+            r.exclusive_family(&big),
+            Some(&id("http://example.com/occi#tpl"))
+        );
+        assert_eq!(r.exclusive_family(&id("http://example.com/occi#tpl")), None);
+    }
+
+    #[test]
+    fn applicable_actions_follow_the_state_machine() {
+        let r = sample(OcciVersion::V1_2);
+        let mut vm = Resource::new(id("http://example.com/occi#vm"));
+        let start = id("http://example.com/vm/action#start");
+        let stop = id("http://example.com/vm/action#stop");
+        let ping = id("http://example.com/vm/action#ping");
+        // Without a state every defined action is listed.
+        assert_eq!(
+            r.applicable_actions(&vm.clone().into()),
+            [start.clone(), stop.clone(), ping.clone()]
+        );
+        vm.attributes
+            .insert("com.example.state".parse().unwrap(), "off".into());
+        assert_eq!(
+            r.applicable_actions(&vm.clone().into()),
+            [start.clone(), ping.clone()]
+        );
+        let machine = r.state_machine(&vm.kind).unwrap();
+        assert_eq!(machine.next_state("off", &start), Some("on"));
+        assert_eq!(machine.next_state("off", &stop), None);
+        assert_eq!(machine.next_state("on", &ping), Some("on"));
+    }
+
+    #[test]
+    fn filter_categories_by_id_and_attribute() {
+        let r = sample(OcciVersion::V1_2);
+        let vm = id("http://example.com/occi#vm");
+        let by_id = r.filter_categories(std::slice::from_ref(&vm), &[]);
+        assert_eq!(by_id.len(), 1);
+        assert_eq!(by_id[0].id(), &vm);
+        let cores: AttributeName = "com.example.cores".parse().unwrap();
+        let by_attr: Vec<String> = r
+            .filter_categories(&[], std::slice::from_ref(&cores))
+            .iter()
+            .map(|c| c.id().to_string())
+            .collect();
+        assert_eq!(
+            by_attr,
+            ["http://example.com/occi#vm", "http://example.com/tpl#big"]
+        );
+        assert_eq!(r.filter_categories(&[], &[]).len(), r.len());
+        assert!(
+            r.filter_categories(&[id("http://example.com/none#x")], &[])
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn state_machines_and_endpoints_must_reference_known_things() {
+        let mut r = sample(OcciVersion::V1_2);
+        let vm = id("http://example.com/occi#vm");
+        let unknown_attr = StateMachine::new("com.example.nope".parse().unwrap(), "x");
+        assert_eq!(
+            r.register_state_machine(&vm, unknown_attr)
+                .unwrap_err()
+                .kind(),
+            RegistryErrorKind::UnknownReference
+        );
+        let foreign_action = StateMachine::new("com.example.state".parse().unwrap(), "off")
+            .with_transition("off", &id("http://example.com/other#go"), "on");
+        assert!(r.register_state_machine(&vm, foreign_action).is_err());
+        assert!(
+            r.register_link_endpoints(&vm, LinkEndpoints::default())
+                .is_err()
+        );
+        let endpoints = LinkEndpoints {
+            source: vec![vm.clone()],
+            target: vec![vm.clone()],
+        };
+        r.register_link_endpoints(&core_ext::link_id(), endpoints.clone())
+            .unwrap();
+        assert_eq!(r.link_endpoints(&core_ext::link_id()), Some(&endpoints));
+    }
+}

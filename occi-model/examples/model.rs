@@ -5,13 +5,16 @@
 //! cargo run -p occi-model --example model
 //! ```
 
-use occi_model::ext::infrastructure;
+use occi_model::ext::{infrastructure, platform};
 use occi_model::{AttributeValue, Category, OcciVersion, Registry, RegistryError};
 
 /// An extension's name and its `register` function.
 type Extension = (&'static str, fn(&mut Registry) -> Result<(), RegistryError>);
 
-const EXTENSIONS: [Extension; 1] = [("infrastructure", infrastructure::register)];
+const EXTENSIONS: [Extension; 2] = [
+    ("infrastructure", infrastructure::register),
+    ("platform", platform::register),
+];
 
 /// Kinds, Mixins, Actions, attributes of Kinds and Mixins, and Action parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -93,11 +93,26 @@ fn print_registry(registry: &Registry) {
                     t.to
                 );
             }
+            if let Some(error) = &machine.error_state {
+                println!("    error state {error}");
+            }
         }
         for action in category.actions() {
             println!("    action {action}");
         }
     }
+}
+
+/// Prints what an extension added: `all` minus `base`.
+fn summary(name: &str, version: OcciVersion, base: Counts, all: Counts) {
+    println!(
+        "{name} OCCI {version}: {} kinds, {} mixins, {} actions, {} attributes, {} action parameters",
+        all.kinds - base.kinds,
+        all.mixins - base.mixins,
+        all.actions - base.actions,
+        all.attributes - base.attributes,
+        all.parameters - base.parameters,
+    );
 }
 
 fn main() -> Result<(), RegistryError> {
@@ -114,16 +129,14 @@ fn main() -> Result<(), RegistryError> {
         for (name, register) in EXTENSIONS {
             let mut registry = Registry::new(version);
             register(&mut registry)?;
-            let all = counts(&registry);
-            println!(
-                "{name} OCCI {version}: {} kinds, {} mixins, {} actions, {} attributes, {} action parameters",
-                all.kinds - core.kinds,
-                all.mixins - core.mixins,
-                all.actions - core.actions,
-                all.attributes - core.attributes,
-                all.parameters - core.parameters,
-            );
+            summary(name, version, core, counts(&registry));
         }
+        // The optional CRTP templates, on top of the infrastructure model.
+        let mut registry = Registry::new(version);
+        infrastructure::register(&mut registry)?;
+        let base = counts(&registry);
+        infrastructure::register_crtp_templates(&mut registry)?;
+        summary("crtp templates", version, base, counts(&registry));
     }
     Ok(())
 }

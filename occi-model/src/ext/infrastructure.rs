@@ -59,15 +59,17 @@
 //!   error state, and they constrain no action.
 //! * **Link endpoints.** networkinterface goes from a compute to a network; storagelink from
 //!   any resource (the documents say "normally a Compute") to a storage.
-//! * **Locations.** Each Kind and Mixin is served at `/<term>/`; every term is distinct, so
-//!   so is every location.
+//! * **Locations.** Each Kind and Mixin is served at `/<term>/` (every term is distinct, so
+//!   every location is too); the CRTP templates at `/resource_tpl/<term>/`.
 //! * **Template families.** `os_tpl` and `resource_tpl` are exclusive families: an entity
 //!   carries at most one Mixin depending on each, and a new one replaces the old (I12 §3.5).
 //!   They have no `applies`: the documents give none.
 //! * **CRTP templates** ([`register_crtp_templates`]) use the scheme the profile declares,
 //!   `http://schemas.ogf.org/occi/infrastructure/compute/template/1.x#` (1.0 for OCCI 1.1,
 //!   1.1 for OCCI 1.2), for all six templates, not the EGI flavour scheme its tables also
-//!   use.
+//!   use. They carry their attributes and defaults on OCCI 1.1 too, although I11 keeps
+//!   resource templates' presets out of discovery: the profile requires the defaults, and a
+//!   1.1 rendering simply shows no defaults.
 
 use crate::attribute::{AttributeDefinition, AttributeType, Pattern};
 use crate::category::{Action, Kind, Mixin};

@@ -1221,14 +1221,23 @@ impl Registry {
         Self::apply_defaults(&mut result, &defs, &given, &mut out);
         Self::check_required(&result, &defs, &given, &mut out);
 
-        // A Link's changed endpoints must resolve.
+        // A Link's changed endpoints must resolve; a removed Kind claim needs no check.
         if let (Entity::Link(before), Entity::Link(after)) = (current, &result) {
-            let changed = before.source != after.source
-                || before.target != after.target
-                || before.target_kind != after.target_kind
-                || before.source_kind != after.source_kind;
-            if changed {
-                self.check_link(after, lookup, None, &mut out);
+            let claim_changed =
+                |b: &Option<CategoryId>, a: &Option<CategoryId>| a.is_some() && a != b;
+            let endpoints = self
+                .link_endpoints(&after.kind)
+                .cloned()
+                .unwrap_or_default();
+            if before.source != after.source
+                || claim_changed(&before.source_kind, &after.source_kind)
+            {
+                self.check_link_source(after, &endpoints.source, lookup, None, &mut out);
+            }
+            if before.target != after.target
+                || claim_changed(&before.target_kind, &after.target_kind)
+            {
+                self.check_link_target(after, &endpoints.target, lookup, None, &mut out);
             }
         }
         out.finish(result)

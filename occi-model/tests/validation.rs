@@ -923,3 +923,26 @@ fn every_rule_has_a_distinct_name() {
         "action-not-applicable"
     );
 }
+
+#[test]
+fn link_update_checks_only_the_changed_endpoint() {
+    let mut l = nic();
+    l.target_kind = Some(id("network"));
+    let current = create(l).unwrap();
+    // Dropping the target kind claim in a full update needs no lookup.
+    let bare = Entity::from(Link::new(id("nic")));
+    let result = registry()
+        .validate_update(&current, &bare, UpdateMode::Replace)
+        .unwrap();
+    assert_eq!(result.as_link().unwrap().target_kind, None);
+    assert_eq!(result.as_link().unwrap().target, Some(loc("/network/1")));
+    // A new, wrong claim is checked against the (unchanged) target only.
+    let mut claim = Link::new(id("nic"));
+    claim.target_kind = Some(id("compute"));
+    let claim = Entity::from(claim);
+    assert_only(
+        registry().validate_update_with(&current, &claim, UpdateMode::Partial, &store()),
+        Rule::TargetKindMismatch,
+        "occi.core.target.kind",
+    );
+}

@@ -12,41 +12,8 @@
 //! violation is [`Rule::ActionNotApplicable`] (C12 §5.3.5, P12 §5.4 "conflict with the current
 //! state"), 400 otherwise ([`ValidationError::is_conflict`]).
 //!
-//! # Decisions where the specifications are silent or ambiguous
-//!
-//! * **`core#entity` is abstract.** C12 §5.4 makes Entity abstract and P12 §4 forbids binding
-//!   its Kind to a location, so no entity can be created with it ([`Rule::AbstractKind`]).
-//!   `core#resource` and `core#link` are concrete.
-//! * **`depends` are implied, not required.** An entity carrying Mixin B, which depends on A,
-//!   has the capabilities of both (C12 §5.3.4); the client need not name A, and A is not added
-//!   to the entity's Mixins. The attributes and actions of A count as the entity's.
-//! * **A client may propose `occi.core.id`** at creation (J12 §4.4 of our notes: accept a
-//!   valid, unused URI; uniqueness is the store's job). Every other immutable attribute given
-//!   at creation is a violation ([`Rule::Immutable`], ENT-011), and in an update an immutable
-//!   attribute may only be repeated with its current value (ENT-022, ENT-023).
-//! * **Required attributes are required of the client only when they are mutable.** An
-//!   immutable attribute is managed by the server (C12 §5.2), so a client could never supply
-//!   it; requiring it would make creation impossible.
-//! * **Unknown attributes are violations** (ENT-013, our policy), including a Core attribute
-//!   placed among [`Entity::attributes`] instead of its field.
-//! * **Partial update (POST)** merges the given attributes and adds the given Mixins. A new
-//!   Mixin of an exclusive family replaces the old one (I12 §3.5). The defaults of a newly
-//!   associated Mixin override the entity's current values of those (mutable) attributes
-//!   unless the update gives them, because "an assigned `resource_tpl` overrides them"
-//!   (I12 §3.5.2). Attributes no Kind or Mixin of the result defines any more (those of a
-//!   replaced template) are removed.
-//! * **Full update (PUT)** takes the full representation: the Mixins are replaced, and an
-//!   attribute left out is removed, except immutable ones (the server's, kept at their
-//!   current value) and required ones (which cannot be removed, so they keep their current
-//!   value). A removed attribute with a default gets its default back, as at creation.
-//! * **Links are the server's business in updates.** The Links of the current Resource are
-//!   kept whatever the update says (H11 §3.4.4, P12 §10.2.2); Links inlined in an update are
-//!   ignored here, and the server creates them with [`Registry::validate_create`].
-//! * **Link targets outside the provider** are allowed in OCCI 1.2 only (C12 §5.4.3) and only
-//!   as absolute URIs; in 1.1 every target must resolve (C11 §4.5.3). An external target's
-//!   Kind cannot be checked beyond `occi.core.target.kind`, which is then taken at its word.
-//! * **`occi.core.source.kind`** (T12's mapping table only) is accepted when it names the
-//!   source's actual Kind, and is a violation otherwise ([`Rule::SourceKindMismatch`]).
+//! The decisions taken where the specifications are silent or ambiguous are listed on
+//! [`ValidationError`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -409,6 +376,43 @@ impl fmt::Display for Violation {
 /// assert_eq!(err.to_string().lines().count(), 2);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// # Decisions where the specifications are silent or ambiguous
+///
+/// * **`core#entity` is abstract.** C12 §5.4 makes Entity abstract and P12 §4 forbids binding
+///   its Kind to a location, so no entity can be created with it ([`Rule::AbstractKind`]).
+///   `core#resource` and `core#link` are concrete.
+/// * **`depends` are implied, not required.** An entity carrying Mixin B, which depends on A,
+///   has the capabilities of both (C12 §5.3.4); the client need not name A, and A is not added
+///   to the entity's Mixins. The attributes and actions of A count as the entity's.
+/// * **A client may propose `occi.core.id`** at creation (C12 §5.4 only asks for a valid,
+///   unique URI; J12's schema even requires an id in every entity). Uniqueness is the
+///   store's job. Every other immutable attribute given
+///   at creation is a violation ([`Rule::Immutable`], ENT-011), and in an update an immutable
+///   attribute may only be repeated with its current value (ENT-022, ENT-023).
+/// * **Required attributes are required of the client only when they are mutable.** An
+///   immutable attribute is managed by the server (C12 §5.2), so a client could never supply
+///   it; requiring it would make creation impossible.
+/// * **Unknown attributes are violations** (ENT-013, our policy), including a Core attribute
+///   placed among [`Entity::attributes`] instead of its field.
+/// * **Partial update (POST)** merges the given attributes and adds the given Mixins. A new
+///   Mixin of an exclusive family replaces the old one (I12 §3.5). The defaults of a newly
+///   associated Mixin override the entity's current values of those (mutable) attributes
+///   unless the update gives them, because "an assigned `resource_tpl` overrides them"
+///   (I12 §3.5.2). Attributes no Kind or Mixin of the result defines any more (those of a
+///   replaced template) are removed.
+/// * **Full update (PUT)** takes the full representation: the Mixins are replaced, and an
+///   attribute left out is removed, except immutable ones (the server's, kept at their
+///   current value) and required ones (which cannot be removed, so they keep their current
+///   value). A removed attribute with a default gets its default back, as at creation.
+/// * **Links are the server's business in updates.** The Links of the current Resource are
+///   kept whatever the update says (H11 §3.4.4, P12 §10.2.2); Links inlined in an update are
+///   ignored here, and the server creates them with [`Registry::validate_create`].
+/// * **Link targets outside the provider** are allowed in OCCI 1.2 only (C12 §5.4.3) and only
+///   as absolute URIs; in 1.1 every target must resolve (C11 §4.5.3). An external target's
+///   Kind cannot be checked beyond `occi.core.target.kind`, which is then taken at its word.
+/// * **`occi.core.source.kind`** (T12's mapping table only) is accepted when it names the
+///   source's actual Kind, and is a violation otherwise ([`Rule::SourceKindMismatch`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationError {
     violations: Vec<Violation>,
@@ -1042,7 +1046,7 @@ impl Registry {
     ///
     /// On success `entity` holds the values as they are to be stored (integers given for
     /// floats converted, defaults set); on failure it is unchanged and every violation is
-    /// reported. See the [module documentation](self) for the decisions taken where the
+    /// reported. See [`ValidationError`] for the decisions taken where the
     /// specifications are silent.
     ///
     /// ```
@@ -1128,7 +1132,7 @@ impl Registry {
     ///
     /// In both modes the Kind cannot change, immutable attributes may only be repeated with
     /// their current value, values are checked as at creation, and the Links of a current
-    /// Resource are kept. See [`UpdateMode`] and the [module documentation](self) for what
+    /// Resource are kept. See [`UpdateMode`] and [`ValidationError`] for what
     /// each mode does with the Mixins and with attributes left out.
     pub fn validate_update_with(
         &self,

@@ -1134,6 +1134,35 @@ impl Registry {
     /// their current value, values are checked as at creation, and the Links of a current
     /// Resource are kept. See [`UpdateMode`] and [`ValidationError`] for what
     /// each mode does with the Mixins and with attributes left out.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use occi_model::{CategoryId, Entity, Link, Location, Registry, Rule, UpdateMode};
+    /// let registry = Registry::default();
+    /// let resource: CategoryId = "http://schemas.ogf.org/occi/core#resource".parse()?;
+    /// let store = BTreeMap::from([
+    ///     (Location::new("/resource/1")?, resource.clone()),
+    ///     (Location::new("/resource/2")?, resource.clone()),
+    /// ]);
+    /// let mut link = Link::new("http://schemas.ogf.org/occi/core#link".parse()?);
+    /// link.source = Some(Location::new("/resource/1")?);
+    /// link.target = Some(Location::new("/resource/1")?);
+    /// let current = Entity::from(link);
+    ///
+    /// let mut retarget = Link::new("http://schemas.ogf.org/occi/core#link".parse()?);
+    /// retarget.target = Some(Location::new("/resource/2")?);
+    /// let retarget = Entity::from(retarget);
+    /// let moved = registry.validate_update_with(&current, &retarget, UpdateMode::Partial, &store)?;
+    /// assert_eq!(moved.as_link().unwrap().target, Some(Location::new("/resource/2")?));
+    ///
+    /// let mut lost = Link::new("http://schemas.ogf.org/occi/core#link".parse()?);
+    /// lost.target = Some(Location::new("/resource/404")?);
+    /// let err = registry
+    ///     .validate_update_with(&current, &lost.into(), UpdateMode::Partial, &store)
+    ///     .unwrap_err();
+    /// assert_eq!(err.violations()[0].rule(), Rule::LinkTargetUnknown);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn validate_update_with(
         &self,
         current: &Entity,

@@ -53,4 +53,5 @@ pub use ident::{
 pub use registry::{
     LinkEndpoints, Origin, Registry, RegistryError, RegistryErrorKind, StateMachine, Transition,
 };
+pub use validate::{EntityLookup, NoEntities, Rule, UpdateMode, ValidationError, Violation};
 pub use value::{AttributeValue, Attributes, Float};

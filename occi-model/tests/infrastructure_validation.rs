@@ -132,7 +132,7 @@ fn templates_are_exclusive_and_their_defaults_apply() {
     let updated = r
         .validate_update(&e, &update.into(), UpdateMode::Partial)
         .unwrap();
-    assert_eq!(updated.mixins(), [large.clone()]);
+    assert_eq!(updated.mixins(), std::slice::from_ref(&large));
     assert_eq!(
         updated.attribute_value(infra::attr::COMPUTE_CORES),
         Some(AttributeValue::Integer(4))

@@ -6,7 +6,7 @@
 //!
 //! Both parse into the syntactic [`TextDocument`] first (every `Category`, `Link`,
 //! `ActionLink`, `X-OCCI-Attribute` and `X-OCCI-Location` value, with its position) and then
-//! convert it into the model document asked for: an [`Entity`](occi_model::Entity), the
+//! convert it into the model document asked for: an [`Entity`], the
 //! query interface's [`Category`](occi_model::Category) list, an
 //! [`ActionInvocation`](occi_model::ActionInvocation), a location list or a
 //! [`Filter`](crate::Filter).

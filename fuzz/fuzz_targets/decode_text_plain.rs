@@ -1,0 +1,34 @@
+//! text/plain: decoding never panics; what decodes renders and re-decodes to the same value.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use occi_render::ParseOptions;
+use occi_render::occi_model::OcciVersion;
+use occi_render::text::plain;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(input) = std::str::from_utf8(data) else {
+        return;
+    };
+    for options in [
+        ParseOptions::strict(),
+        ParseOptions::lenient(),
+        ParseOptions::lenient().with_version(OcciVersion::V1_1),
+    ] {
+        if let Ok(doc) = plain::parse_document(input, &options) {
+            let rendered = plain::render_document(&doc.value);
+            let again = plain::parse_document(&rendered, &options).expect("a rendering parses");
+            assert_eq!(plain::render_document(&again.value), rendered);
+        }
+        if let Ok(entity) = plain::parse_entity(input, &options, None) {
+            let rendered = plain::render_entity(&entity.value);
+            let again = plain::parse_entity(&rendered, &options, None).expect("a rendering parses");
+            assert_eq!(again.value, entity.value);
+        }
+        if let Ok(categories) = plain::parse_categories(input, &options) {
+            let rendered = plain::render_categories(&categories.value);
+            let again = plain::parse_categories(&rendered, &options).expect("a rendering parses");
+            assert_eq!(again.value, categories.value);
+        }
+    }
+});

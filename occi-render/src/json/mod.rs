@@ -100,7 +100,7 @@
 //! levels is a syntax error (`serde_json`'s recursion limit), never a stack overflow.
 
 mod de;
-// pub mod pyssf;
+pub mod pyssf;
 mod ser;
 
 use occi_model::{

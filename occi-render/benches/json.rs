@@ -24,7 +24,7 @@ fn benches(c: &mut Criterion) {
         b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(bytes)).expect("parses"));
     });
     group.bench_function("render", |b| {
-        b.iter(|| json::render_entity(black_box(&entity)))
+        b.iter(|| json::render_entity(black_box(&entity)));
     });
     group.finish();
 }

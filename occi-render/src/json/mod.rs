@@ -179,55 +179,52 @@ fn run<'de, T>(
     options: &ParseOptions,
     f: impl FnOnce(
         &mut de::Ctx<'de>,
-        &mut serde_json::Deserializer<serde_json::de::StrRead<'de>>,
+        &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
     ) -> Result<T, serde_json::Error>,
 ) -> Result<Parsed<T>, ParseError> {
-    let text = std::str::from_utf8(input).map_err(|e| {
-        let text = std::str::from_utf8(&input[..e.valid_up_to()]).unwrap_or_default();
-        let mut position = Position::locate(text, text.len());
-        position.offset = e.valid_up_to();
-        ParseError::new(
-            Rendering::Json,
-            Diagnostic::new(
-                position,
-                ParseErrorKind::Encoding,
-                "json-text",
-                "UTF-8",
-                "the document is not valid UTF-8",
-            ),
-        )
-    })?;
-    parse_str_with(text, options, f)
-}
-
-fn parse_str_with<'de, T>(
-    text: &'de str,
-    options: &ParseOptions,
-    f: impl FnOnce(
-        &mut de::Ctx<'de>,
-        &mut serde_json::Deserializer<serde_json::de::StrRead<'de>>,
-    ) -> Result<T, serde_json::Error>,
-) -> Result<Parsed<T>, ParseError> {
+    // serde_json checks UTF-8 inside strings, and JSON outside strings is ASCII: the input is
+    // validated as a whole only when a position has to be computed.
     let mut ctx = de::Ctx::new(options.is_strict(), options.max_items());
-    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let mut deserializer = serde_json::Deserializer::from_slice(input);
     let result = f(&mut ctx, &mut deserializer).and_then(|v| deserializer.end().map(|()| v));
+    let text = |input: &'de [u8]| std::str::from_utf8(input).map_err(|e| encoding_error(input, &e));
     match result {
         Ok(value) => {
-            let deviations = ctx
-                .deviations
-                .into_iter()
-                .map(|d| {
-                    let offset = d
-                        .key
-                        .and_then(|k| text.find(&format!("\"{k}\"")))
-                        .unwrap_or(0);
-                    Deviation::new(Position::locate(text, offset), d.kind, d.message)
-                })
-                .collect();
+            let deviations = if ctx.deviations.is_empty() {
+                Vec::new()
+            } else {
+                let text = text(input)?;
+                ctx.deviations
+                    .into_iter()
+                    .map(|d| {
+                        let offset = d
+                            .key
+                            .and_then(|k| text.find(&format!("\"{k}\"")))
+                            .unwrap_or(0);
+                        Deviation::new(Position::locate(text, offset), d.kind, d.message)
+                    })
+                    .collect()
+            };
             Ok(Parsed { value, deviations })
         }
-        Err(e) => Err(convert_error(text, &e, &ctx)),
+        Err(e) => Err(convert_error(text(input)?, &e, &ctx)),
     }
+}
+
+fn encoding_error(input: &[u8], e: &std::str::Utf8Error) -> ParseError {
+    let text = std::str::from_utf8(&input[..e.valid_up_to()]).unwrap_or_default();
+    let mut position = Position::locate(text, text.len());
+    position.offset = e.valid_up_to();
+    ParseError::new(
+        Rendering::Json,
+        Diagnostic::new(
+            position,
+            ParseErrorKind::Encoding,
+            "json-text",
+            "UTF-8",
+            "the document is not valid UTF-8",
+        ),
+    )
 }
 
 /// The position of `serde_json`'s 1-based line and (byte) column.

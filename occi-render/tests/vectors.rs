@@ -404,7 +404,7 @@ fn check_models() -> usize {
             if bless {
                 match &model {
                     Some(m) if has_canonical => {
-                        std::fs::write(&model_path, format!("{m}\n")).unwrap()
+                        std::fs::write(&model_path, format!("{m}\n")).unwrap();
                     }
                     _ => drop(std::fs::remove_file(&model_path)),
                 }

@@ -400,6 +400,10 @@ fn reparse(model: &str) -> Option<String> {
         json::parse_entity(bytes, &options)
             .ok()
             .map(|p| json::render_entity(&p.value))
+    } else if shape("term") {
+        json::parse_category(bytes, &options)
+            .ok()
+            .map(|p| json::render_category(&p.value))
     } else if shape("action") {
         json::parse_action_invocation(bytes, &options)
             .ok()

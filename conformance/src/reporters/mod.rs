@@ -1,4 +1,4 @@
-//! Reports rendered from a [`RunReport`](crate::results::RunReport).
+//! Reports rendered from a [`RunReport`].
 //!
 //! - [`human`]: terminal text grouped by assertion group, with every non-passing check
 //!   explained: requirement text, expected versus actual, deviations, the exchange and a

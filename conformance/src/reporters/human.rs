@@ -25,6 +25,20 @@ pub struct HumanOptions {
 /// The most lines of a body shown in the terminal; the results file keeps all of it.
 pub const MAX_BODY_LINES: usize = 40;
 
+/// Makes server-controlled text safe to print on a terminal: control characters other than
+/// tab (escape sequences above all) are shown as `\u{..}` escapes instead of being sent.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\t' {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn outcome_style(outcome: Outcome) -> Style {
     match outcome {
         Outcome::Pass => Style::new().green(),
@@ -123,7 +137,7 @@ fn check_lines(report: &RunReport, check: &CheckResult, painter: &Painter) -> Ve
     lines.push(format!(
         "{} {}",
         painter.paint(check.outcome.label(), style),
-        check.message
+        terminal_safe(&check.message)
     ));
     for id in &check.requirements {
         match report.requirement(id) {
@@ -141,13 +155,13 @@ fn check_lines(report: &RunReport, check: &CheckResult, painter: &Painter) -> Ve
     if let Some(expected) = &check.expected {
         lines.push(format!(
             "  expected: {}",
-            painter.paint(expected, Style::new().green())
+            painter.paint(&terminal_safe(expected), Style::new().green())
         ));
     }
     if let Some(actual) = &check.actual {
         lines.push(format!(
             "  actual:   {}",
-            painter.paint(actual, Style::new().red())
+            painter.paint(&terminal_safe(actual), Style::new().red())
         ));
     }
     if !check.deviations.is_empty() {
@@ -170,7 +184,7 @@ fn check_lines(report: &RunReport, check: &CheckResult, painter: &Painter) -> Ve
 fn body_lines(prefix: &str, body: &str, out: &mut Vec<String>) {
     let all: Vec<&str> = body.lines().collect();
     for line in all.iter().take(MAX_BODY_LINES) {
-        out.push(format!("  {prefix} {line}"));
+        out.push(format!("  {prefix} {}", terminal_safe(line)));
     }
     if all.len() > MAX_BODY_LINES {
         out.push(format!(
@@ -185,7 +199,11 @@ fn exchange_lines(exchange: &Exchange, painter: &Painter) -> Vec<String> {
     let request = &exchange.request;
     lines.push(format!("  > {} {}", request.method, request.url));
     for header in &request.headers {
-        lines.push(format!("  > {}: {}", header.name, header.value));
+        lines.push(format!(
+            "  > {}: {}",
+            terminal_safe(&header.name),
+            terminal_safe(&header.value)
+        ));
     }
     if let Some(body) = &request.body {
         lines.push("  >".to_owned());
@@ -199,7 +217,11 @@ fn exchange_lines(exchange: &Exchange, painter: &Painter) -> Vec<String> {
                 seconds(exchange.duration_ms)
             ));
             for header in &response.headers {
-                lines.push(format!("  < {}: {}", header.name, header.value));
+                lines.push(format!(
+                    "  < {}: {}",
+                    terminal_safe(&header.name),
+                    terminal_safe(&header.value)
+                ));
             }
             if let Some(body) = &response.body {
                 lines.push("  <".to_owned());
@@ -208,7 +230,7 @@ fn exchange_lines(exchange: &Exchange, painter: &Painter) -> Vec<String> {
         }
         None => lines.push(format!(
             "  < no response: {}",
-            exchange.transport_error.as_deref().unwrap_or("unknown")
+            terminal_safe(exchange.transport_error.as_deref().unwrap_or("unknown"))
         )),
     }
     lines.push(format!(
@@ -267,4 +289,16 @@ fn summary_table(report: &RunReport, painter: &Painter) -> String {
         verdict.exit_code
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_safe;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(terminal_safe("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(terminal_safe("tab\tok"), "tab\tok");
+        assert_eq!(terminal_safe("bell\u{7}"), "bell\\u{7}");
+    }
 }

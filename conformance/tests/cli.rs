@@ -1,0 +1,142 @@
+//! The `occi-conformance` command line.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_occi-conformance"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn help_lists_the_subcommands_and_the_exit_codes() {
+    let output = run(&["--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    for needle in [
+        "list",
+        "report",
+        "Exit codes:",
+        "non-conformant",
+        "never answered",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+    let output = run(&["report", "--help"]);
+    assert!(stdout(&output).contains("--junit <FILE>"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&[]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(run(&["list", "--profile", "xml"]).status.code(), Some(2));
+    assert_eq!(run(&["list", "--format", "yaml"]).status.code(), Some(2));
+    let output = run(&["report", "/nonexistent/results.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read"));
+}
+
+#[test]
+fn list_shows_the_catalogue_with_coverage() {
+    let output = run(&["list"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(text.contains("247 requirements"), "{text}");
+    assert!(
+        text.contains("by level:  MUST 193, SHOULD 38, MAY 16"),
+        "{text}"
+    );
+    assert!(text.contains("by status: not-yet 247"));
+    assert!(text.contains("by group:  QI 27, ENT 31,"));
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("QI-001  MUST   not-yet"))
+    );
+}
+
+#[test]
+fn list_filters_and_json() {
+    let output = run(&[
+        "list", "--only", "ENT-01?", "--skip", "ENT-019", "--format", "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["coverage"]["total"], 9);
+    assert_eq!(value["requirements"][0]["id"], "ENT-010");
+    assert_eq!(value["coverage"]["by_level"]["MUST"], 8);
+    assert_eq!(value["coverage"]["by_level"]["MAY"], 1);
+
+    let output = run(&["list", "--profile", "cc"]);
+    assert!(stdout(&output).contains("11 requirements"));
+}
+
+#[test]
+fn list_reports_a_broken_catalogue_file() {
+    let path = scratch("broken.toml");
+    std::fs::write(&path, "[[requirement]]\nid = \"X\"\n").unwrap();
+    let output = run(&["list", "--catalogue", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn report_re_renders_a_saved_run() {
+    let report = common::sample_report();
+    let results = scratch("results.json");
+    std::fs::write(&results, report.to_json()).unwrap();
+    let html = scratch("report.html");
+    let junit = scratch("report.xml");
+    let output = run(&[
+        "report",
+        results.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(
+        std::fs::read_to_string(&html).unwrap(),
+        occi_conformance::reporters::html::render(&report)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&junit).unwrap(),
+        occi_conformance::reporters::junit::render(&report)
+    );
+
+    let output = run(&["report", results.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(text.contains("Verdict: NON-CONFORMANT"));
+    assert!(
+        !text.contains('\u{1b}'),
+        "NO_COLOR and a pipe give plain text"
+    );
+}
+
+#[test]
+fn report_rejects_a_future_format() {
+    let mut value: serde_json::Value =
+        serde_json::from_str(&common::sample_report().to_json()).unwrap();
+    value["format_version"] = 99.into();
+    let path = scratch("future.json");
+    std::fs::write(&path, value.to_string()).unwrap();
+    let output = run(&["report", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("version 99"));
+}

@@ -1,1 +1,262 @@
-//! text/plain, text/occi+plain and text/occi (HTTP headers) renderings. Being built.
+//! text/plain, text/occi+plain and text/occi (HTTP headers) renderings, both directions.
+//!
+//! * [`plain`] reads and writes the body form (`text/plain`, `text/occi+plain`): one
+//!   structure per line, `Name: value`.
+//! * [`occi`] reads and writes the header form (`text/occi`) through an [`http::HeaderMap`].
+//!
+//! Both parse into the syntactic [`TextDocument`] first (every `Category`, `Link`,
+//! `ActionLink`, `X-OCCI-Attribute` and `X-OCCI-Location` value, with its position) and then
+//! convert it into the model document asked for: an [`Entity`], the
+//! query interface's [`Category`](occi_model::Category) list, an
+//! [`ActionInvocation`](occi_model::ActionInvocation), a location list or a
+//! [`Filter`](crate::Filter).
+//!
+//! ```
+//! use occi_render::{ParseOptions, text::plain};
+//! let body = "Category: compute; scheme=\"http://schemas.ogf.org/occi/infrastructure#\"; class=\"kind\"\r\n\
+//!             X-OCCI-Attribute: occi.core.title=\"web\", occi.compute.cores=2\r\n";
+//! let parsed = plain::parse_entity(body, &ParseOptions::strict(), None)?;
+//! assert_eq!(parsed.value.title(), Some("web"));
+//! // Canonical output: one value per line.
+//! assert!(plain::render_entity(&parsed.value).ends_with(
+//!     "X-OCCI-Attribute: occi.core.title=\"web\"\r\nX-OCCI-Attribute: occi.compute.cores=2\r\n"
+//! ));
+//! # Ok::<(), occi_render::ParseError>(())
+//! ```
+//!
+//! # Parsing
+//!
+//! Text is split into logical lines (CRLF or LF), then every line is parsed on its own, and
+//! every bad line gives one [`Diagnostic`](crate::Diagnostic): a document with three bad
+//! lines fails with three diagnostics. Parsing is linear in the input and never recursive.
+//!
+//! # Decisions where the specifications are ambiguous or contradict themselves
+//!
+//! * **Line endings and blank lines** are framing, not structure grammar: both modes accept
+//!   CRLF and LF and skip blank lines; lenient parsing reports LF-only endings (once) and
+//!   blank lines between structures as [`LineEnding`](crate::DeviationKind::LineEnding).
+//!   Renderers emit CRLF (`resource_rendering = 1*( Category CRLF ) …`, T12 §5).
+//! * **Continuation lines** (a line starting with SP or HT) join the previous line in
+//!   lenient mode ([`LineFolding`](crate::DeviationKind::LineFolding)); strict mode rejects
+//!   them (rule `obs-fold`). They are never emitted.
+//! * **Field names** are case-insensitive (HTTP; §3.5 of the notes, pOCCI's fixtures), so
+//!   both modes accept `category:`; lenient mode records
+//!   [`FieldNameCase`](crate::DeviationKind::FieldNameCase). Parameter names (`scheme`,
+//!   `class`, …) are treated the same way. Header maps lower-case every field name, so
+//!   text/occi never reports the deviation.
+//! * **Whitespace**: `OWS` around `;` and `,` is RFC 7230 grammar and accepted silently.
+//!   Whitespace around `=` is RFC 2616 implied LWS: silent when parsing OCCI 1.1, a
+//!   [`Whitespace`](crate::DeviationKind::Whitespace) deviation in lenient 1.2, an error in
+//!   strict 1.2.
+//! * **Numbers**: `-?DIGIT*["." DIGIT*]` with at least one digit is accepted strictly (the
+//!   grammar has no sign, but negative Integer and Float values exist and must render);
+//!   `+` and exponents are lenient only ([`NumberForm`](crate::DeviationKind::NumberForm)).
+//!   A number without `.` or exponent is an Integer (out of `i64` range is an error), any
+//!   other a Float. Quoted values are always strings.
+//! * **Link attributes** may be a `token` (Link ABNF), so an unquoted non-numeric token is
+//!   a string there in both modes; in `X-OCCI-Attribute` an unquoted string is lenient only
+//!   ([`UnquotedString`](crate::DeviationKind::UnquotedString)).
+//! * A Link's `category` is accepted quoted or not and emitted quoted; `class` likewise.
+//!   Other parameters are quoted; an unquoted one is lenient only
+//!   ([`UnquotedParameter`](crate::DeviationKind::UnquotedParameter)).
+//! * A **trailing `;`** and **parameters out of ABNF order** are lenient only.
+//! * A `scheme` with the term appended is lenient only
+//!   ([`SchemeWithTerm`](crate::DeviationKind::SchemeWithTerm)).
+//! * Unknown Category or Link parameters (other than link attributes) are lenient only and
+//!   ignored ([`Other`](crate::DeviationKind::Other)).
+//! * A `Link` whose URI has an `?action=term` query is an `ActionLink`; it may carry only
+//!   `rel` (one action type identifier), whose term must equal the query's term.
+//! * A Category's `rel` holds one type identifier in the ABNF; several (space-separated)
+//!   are accepted for a Mixin's `depends` in lenient mode only, and are an error for a Kind.
+//! * `{…}` after an attribute name holds `immutable` and/or `required`, space-separated;
+//!   any other word is an error (pOCCI rejects `test{asdasd}`).
+//! * An empty list element (`a, , b`) is skipped, as RFC 7230 §7 requires of recipients.
+//!
+//! # Entities
+//!
+//! * The first `class="kind"` Category is the Kind, the `class="mixin"` ones are its Mixins
+//!   in order; no Kind, two Kinds or an Action Category is a Structure error.
+//! * `occi.core.*` attributes fill the model's typed fields. A rendering is a Link when an
+//!   optional [`Registry`](occi_model::Registry) says its Kind is `core#link`, or (Kind
+//!   unknown, or no registry) when it has `occi.core.source` or `occi.core.target`.
+//! * An entity's location is not part of its text rendering except through its `ActionLink`s
+//!   (`</compute/1?action=start>`): parsing takes it from them (all must agree), so an entity
+//!   without actions comes back without a location. Inline links take the resource's
+//!   location as their source unless they carry `occi.core.source`.
+//! * An inline link's `rel` is its target's Kind (`target_kind`); when the model has none,
+//!   `core#resource` is rendered (the `rel` parameter is mandatory). Several `rel` type
+//!   identifiers keep only the first.
+//!
+//! # Rendering
+//!
+//! Renderers are infallible and canonical: parameters in ABNF order, `; ` between them, no
+//! space around `=`, strings quoted with `"` and `\` escaped, numbers and booleans bare,
+//! Floats always with a decimal point, Kind first then Mixins, instances with the short
+//! Category form and the query interface with the full one. Entity attributes come in the
+//! order `occi.core.id`, `occi.core.title`, `occi.core.summary` (Resources) or
+//! `occi.core.source`, `occi.core.target`, `occi.core.source.kind`, `occi.core.target.kind`
+//! (Links), then every other attribute by name. What text cannot express (List and Map
+//! values, control characters in strings, actions of an entity without location, an inline
+//! link without target) is left out, control characters are replaced by U+FFFD, and
+//! [`can_render`] tells whether anything would be lost, so that a server can answer 406.
+
+mod convert;
+mod lex;
+pub mod occi;
+mod parse;
+pub mod plain;
+mod render;
+
+use occi_model::{
+    AttributeDefinition, AttributeName, AttributeValue, CategoryClass, CategoryId, Entity,
+    Location, Term,
+};
+
+use crate::Position;
+
+/// Which text structure a line or header field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Field {
+    /// `Category`.
+    Category,
+    /// `Link` (resource links and `ActionLink`s).
+    Link,
+    /// `X-OCCI-Attribute`.
+    Attribute,
+    /// `X-OCCI-Location`.
+    Location,
+}
+
+impl Field {
+    /// The field name as the specification spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Category => "Category",
+            Self::Link => "Link",
+            Self::Attribute => "X-OCCI-Attribute",
+            Self::Location => "X-OCCI-Location",
+        }
+    }
+
+    /// The field for `name`, case-insensitively.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Category, Self::Link, Self::Attribute, Self::Location]
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+}
+
+/// One `Category` value: the short instance form (term, scheme, class) or the full query
+/// interface form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryRepr {
+    /// Scheme and term.
+    pub id: CategoryId,
+    /// The `class` parameter.
+    pub class: CategoryClass,
+    /// The `title` parameter.
+    pub title: Option<String>,
+    /// The `rel` parameter (a Kind's parent, a Mixin's depends).
+    pub rel: Vec<CategoryId>,
+    /// The `location` parameter.
+    pub location: Option<Location>,
+    /// The `attributes` parameter: names with the immutable and required flags (type String).
+    pub attributes: Vec<AttributeDefinition>,
+    /// The `actions` parameter.
+    pub actions: Vec<CategoryId>,
+    /// Where the value starts.
+    pub position: Position,
+}
+
+/// One resource `Link` value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkRepr {
+    /// The target, between `<` and `>`.
+    pub target: Location,
+    /// The `rel` parameter: the target's type (Kind first).
+    pub rel: Vec<CategoryId>,
+    /// The `self` parameter: the link's own location.
+    pub self_location: Option<Location>,
+    /// The `category` parameter: the link's Kind, then its Mixins.
+    pub categories: Vec<CategoryId>,
+    /// The link attributes, in input order.
+    pub attributes: Vec<(AttributeName, AttributeValue)>,
+    /// Where the value starts.
+    pub position: Position,
+}
+
+/// One `ActionLink` value: `<location?action=term>; rel="action type identifier"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionLinkRepr {
+    /// The entity's location (the URI without its `?action=` query).
+    pub location: Location,
+    /// The term in the query.
+    pub term: Term,
+    /// The Action (`rel`).
+    pub action: CategoryId,
+    /// Where the value starts.
+    pub position: Position,
+}
+
+/// One `X-OCCI-Attribute` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributeRepr {
+    /// The attribute name.
+    pub name: AttributeName,
+    /// The typed value.
+    pub value: AttributeValue,
+    /// Where the value starts.
+    pub position: Position,
+}
+
+/// One `X-OCCI-Location` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationRepr {
+    /// The URI reference.
+    pub location: Location,
+    /// Where the value starts.
+    pub position: Position,
+}
+
+/// Every structure of a text rendering, in input order per kind of structure.
+///
+/// This is the syntactic layer both front ends ([`plain`], [`occi`]) produce; the typed
+/// conversions (`parse_entity`, `parse_categories`, …) are built on it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TextDocument {
+    /// `Category` values.
+    pub categories: Vec<CategoryRepr>,
+    /// Resource `Link` values.
+    pub links: Vec<LinkRepr>,
+    /// `ActionLink` values.
+    pub action_links: Vec<ActionLinkRepr>,
+    /// `X-OCCI-Attribute` values.
+    pub attributes: Vec<AttributeRepr>,
+    /// `X-OCCI-Location` values.
+    pub locations: Vec<LocationRepr>,
+}
+
+impl TextDocument {
+    /// The number of structures (values) held.
+    pub fn len(&self) -> usize {
+        self.categories.len()
+            + self.links.len()
+            + self.action_links.len()
+            + self.attributes.len()
+            + self.locations.len()
+    }
+
+    /// Whether the document holds no structure.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Whether the text renderings can express `entity` completely: no List or Map values, no
+/// control characters in strings, a location when it has actions, and a target for every
+/// inline link. When this is `false` the renderers leave the rest out, and a server should
+/// answer 406 instead (GFD.185 §3.6.6: "incomplete or faulty rendering").
+pub fn can_render(entity: &Entity) -> bool {
+    render::can_render_entity(entity)
+}

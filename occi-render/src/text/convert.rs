@@ -1,0 +1,560 @@
+//! Typed conversions from a [`TextDocument`] to the model documents.
+
+use occi_model::Entity;
+use occi_model::{
+    Action, ActionInvocation, AttributeValue, Attributes, Category, CategoryClass, CategoryId,
+    EntityId, Kind, Link, Location, Mixin, Registry, Resource, core_attr, ext,
+};
+
+use super::{AttributeRepr, CategoryRepr, TextDocument};
+use crate::{
+    Deviation, DeviationKind, Diagnostic, Filter, ParseError, ParseErrorKind, ParseOptions,
+    Position, Rendering,
+};
+
+fn error(
+    rendering: Rendering,
+    position: Position,
+    kind: ParseErrorKind,
+    rule: &'static str,
+    expected: &str,
+    message: impl Into<String>,
+) -> ParseError {
+    ParseError::new(
+        rendering,
+        Diagnostic::new(position, kind, rule, expected, message),
+    )
+}
+
+fn structure(
+    rendering: Rendering,
+    position: Position,
+    rule: &'static str,
+    expected: &str,
+    message: impl Into<String>,
+) -> ParseError {
+    error(
+        rendering,
+        position,
+        ParseErrorKind::Structure,
+        rule,
+        expected,
+        message,
+    )
+}
+
+/// Fails if the document holds structures of a kind `what` may not contain.
+#[allow(clippy::fn_params_excessive_bools)] // one flag per structure kind
+fn forbid(
+    rendering: Rendering,
+    doc: &TextDocument,
+    what: &'static str,
+    categories: bool,
+    links: bool,
+    attributes: bool,
+    locations: bool,
+) -> Result<(), ParseError> {
+    let bad = [
+        (!categories)
+            .then(|| doc.categories.first().map(|c| (c.position, "Category")))
+            .flatten(),
+        (!links)
+            .then(|| doc.links.first().map(|l| (l.position, "Link")))
+            .flatten(),
+        (!links)
+            .then(|| doc.action_links.first().map(|l| (l.position, "Link")))
+            .flatten(),
+        (!attributes)
+            .then(|| {
+                doc.attributes
+                    .first()
+                    .map(|a| (a.position, "X-OCCI-Attribute"))
+            })
+            .flatten(),
+        (!locations)
+            .then(|| {
+                doc.locations
+                    .first()
+                    .map(|l| (l.position, "X-OCCI-Location"))
+            })
+            .flatten(),
+    ];
+    if let Some((position, field)) = bad.into_iter().flatten().min_by_key(|(p, _)| p.offset) {
+        return Err(structure(
+            rendering,
+            position,
+            what,
+            "",
+            format!("{what} has no {field} structures"),
+        ));
+    }
+    Ok(())
+}
+
+/// Attribute values by name; a name given twice is an error.
+fn attribute_map(
+    rendering: Rendering,
+    attributes: Vec<AttributeRepr>,
+) -> Result<(Attributes, Vec<(String, Position)>), ParseError> {
+    let mut map = Attributes::new();
+    let mut positions = Vec::new();
+    for a in attributes {
+        if map.contains_key(&a.name) {
+            return Err(structure(
+                rendering,
+                a.position,
+                "attribute-repr",
+                "each attribute once",
+                format!("attribute {} is given twice", a.name),
+            ));
+        }
+        positions.push((a.name.as_str().to_owned(), a.position));
+        map.insert(a.name, a.value);
+    }
+    Ok((map, positions))
+}
+
+struct Core<'r> {
+    rendering: Rendering,
+    positions: &'r [(String, Position)],
+}
+
+impl Core<'_> {
+    fn position(&self, name: &str) -> Position {
+        self.positions
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| *p)
+            .unwrap_or_default()
+    }
+
+    fn string(
+        &self,
+        attrs: &mut Attributes,
+        name: &'static str,
+    ) -> Result<Option<String>, ParseError> {
+        match attrs.remove(name) {
+            None => Ok(None),
+            Some(AttributeValue::String(s)) => Ok(Some(s)),
+            Some(v) => Err(error(
+                self.rendering,
+                self.position(name),
+                ParseErrorKind::Value,
+                "attribute-value",
+                "a quoted string",
+                format!("{name} must be a string, not a {}", v.type_name()),
+            )),
+        }
+    }
+
+    fn parsed<T>(
+        &self,
+        attrs: &mut Attributes,
+        name: &'static str,
+        parse: impl FnOnce(&str) -> Result<T, occi_model::IdentError>,
+    ) -> Result<Option<T>, ParseError> {
+        let Some(s) = self.string(attrs, name)? else {
+            return Ok(None);
+        };
+        parse(&s).map(Some).map_err(|e| {
+            error(
+                self.rendering,
+                self.position(name),
+                ParseErrorKind::Identifier,
+                "attribute-value",
+                "",
+                e.to_string(),
+            )
+        })
+    }
+}
+
+/// Kind and Mixins of an entity rendering.
+fn kind_and_mixins(
+    rendering: Rendering,
+    categories: &[CategoryRepr],
+) -> Result<(CategoryId, Vec<CategoryId>), ParseError> {
+    let mut kind: Option<CategoryId> = None;
+    let mut mixins = Vec::new();
+    for c in categories {
+        match c.class {
+            CategoryClass::Kind if kind.is_some() => {
+                return Err(structure(
+                    rendering,
+                    c.position,
+                    "resource_rendering",
+                    "exactly one Category with class \"kind\"",
+                    "a second Kind",
+                ));
+            }
+            CategoryClass::Kind => kind = Some(c.id.clone()),
+            CategoryClass::Mixin => {
+                if !mixins.contains(&c.id) {
+                    mixins.push(c.id.clone());
+                }
+            }
+            CategoryClass::Action => {
+                return Err(structure(
+                    rendering,
+                    c.position,
+                    "resource_rendering",
+                    "Kind and Mixin Categories",
+                    "an Action Category in an entity rendering",
+                ));
+            }
+        }
+    }
+    let Some(kind) = kind else {
+        return Err(structure(
+            rendering,
+            categories.first().map(|c| c.position).unwrap_or_default(),
+            "resource_rendering",
+            "a Category with class \"kind\"",
+            "the entity has no Kind",
+        ));
+    };
+    Ok((kind, mixins))
+}
+
+#[allow(clippy::too_many_lines)] // Resource and Link share the prologue
+pub(crate) fn entity(
+    rendering: Rendering,
+    doc: TextDocument,
+    registry: Option<&Registry>,
+) -> Result<Entity, ParseError> {
+    forbid(
+        rendering,
+        &doc,
+        "an entity rendering",
+        true,
+        true,
+        true,
+        false,
+    )?;
+    let (kind, mixins) = kind_and_mixins(rendering, &doc.categories)?;
+    let mut location: Option<Location> = None;
+    let mut actions = Vec::new();
+    for a in &doc.action_links {
+        match &location {
+            Some(l) if *l != a.location => {
+                return Err(structure(
+                    rendering,
+                    a.position,
+                    "action-link-value",
+                    "the same entity location in every action link",
+                    format!("action link on {} but another on {l}", a.location),
+                ));
+            }
+            Some(_) => {}
+            None => location = Some(a.location.clone()),
+        }
+        if !actions.contains(&a.action) {
+            actions.push(a.action.clone());
+        }
+    }
+    let (mut attrs, positions) = attribute_map(rendering, doc.attributes)?;
+    let core = Core {
+        rendering,
+        positions: &positions,
+    };
+    let link_id = ext::core::link_id();
+    let is_link = match registry.filter(|r| r.kind(&kind).is_some()) {
+        Some(r) => r.is_a(&kind, &link_id),
+        None => attrs.contains_key(core_attr::SOURCE) || attrs.contains_key(core_attr::TARGET),
+    };
+    let id = core.parsed(&mut attrs, core_attr::ID, EntityId::new)?;
+    let title = core.string(&mut attrs, core_attr::TITLE)?;
+    if is_link {
+        if let Some(l) = doc.links.first() {
+            return Err(structure(
+                rendering,
+                l.position,
+                "link_rendering",
+                "",
+                "a Link rendering has no inline links",
+            ));
+        }
+        let mut link = Link::new(kind);
+        link.id = id;
+        link.mixins = mixins;
+        link.title = title;
+        link.source = core.parsed(&mut attrs, core_attr::SOURCE, Location::new)?;
+        link.target = core.parsed(&mut attrs, core_attr::TARGET, Location::new)?;
+        link.source_kind = core.parsed(
+            &mut attrs,
+            core_attr::SOURCE_KIND,
+            CategoryId::parse_type_identifier,
+        )?;
+        link.target_kind = core.parsed(
+            &mut attrs,
+            core_attr::TARGET_KIND,
+            CategoryId::parse_type_identifier,
+        )?;
+        link.attributes = attrs;
+        link.actions = actions;
+        link.location = location;
+        return Ok(Entity::Link(link));
+    }
+    let mut resource = Resource::new(kind);
+    resource.id = id;
+    resource.mixins = mixins;
+    resource.title = title;
+    resource.summary = core.string(&mut attrs, core_attr::SUMMARY)?;
+    resource.attributes = attrs;
+    resource.actions = actions;
+    for l in doc.links {
+        let position = l.position;
+        let mut categories = l.categories.into_iter();
+        let Some(link_kind) = categories.next() else {
+            return Err(structure(
+                rendering,
+                position,
+                "link-value",
+                "the category parameter",
+                "an inline link without category has no Kind",
+            ));
+        };
+        let (mut la, lpos) = attribute_map(
+            rendering,
+            l.attributes
+                .into_iter()
+                .map(|(name, value)| AttributeRepr {
+                    name,
+                    value,
+                    position,
+                })
+                .collect(),
+        )?;
+        let lcore = Core {
+            rendering,
+            positions: &lpos,
+        };
+        let mut link = Link::new(link_kind);
+        link.mixins = categories.collect();
+        link.id = lcore.parsed(&mut la, core_attr::ID, EntityId::new)?;
+        link.title = lcore.string(&mut la, core_attr::TITLE)?;
+        link.source = lcore
+            .parsed(&mut la, core_attr::SOURCE, Location::new)?
+            .or_else(|| location.clone());
+        link.source_kind = lcore.parsed(
+            &mut la,
+            core_attr::SOURCE_KIND,
+            CategoryId::parse_type_identifier,
+        )?;
+        let target_kind = l.rel.into_iter().next();
+        for (name, given) in [
+            (core_attr::TARGET, Some(l.target.to_string())),
+            (
+                core_attr::TARGET_KIND,
+                target_kind.as_ref().map(ToString::to_string),
+            ),
+        ] {
+            if let Some(v) = lcore.string(&mut la, name)?
+                && Some(&v) != given.as_ref()
+            {
+                return Err(structure(
+                    rendering,
+                    position,
+                    "link-attribute",
+                    "the value given by the URI or rel",
+                    format!("{name} contradicts the link's URI or rel"),
+                ));
+            }
+        }
+        link.target = Some(l.target);
+        link.target_kind = target_kind;
+        link.attributes = la;
+        link.location = l.self_location;
+        resource.links.push(link);
+    }
+    resource.location = location;
+    Ok(Entity::Resource(resource))
+}
+
+pub(crate) fn categories(
+    rendering: Rendering,
+    options: &ParseOptions,
+    doc: TextDocument,
+    deviations: &mut Vec<Deviation>,
+) -> Result<Vec<Category>, ParseError> {
+    forbid(
+        rendering,
+        &doc,
+        "a category collection",
+        true,
+        false,
+        false,
+        false,
+    )?;
+    let mut out: Vec<Category> = Vec::with_capacity(doc.categories.len());
+    for c in doc.categories {
+        if out.iter().any(|o| *o.id() == c.id) {
+            return Err(structure(
+                rendering,
+                c.position,
+                "category_collection_rendering",
+                "distinct categories",
+                format!("category {} is listed twice", c.id),
+            ));
+        }
+        out.push(category(rendering, options, c, deviations)?);
+    }
+    Ok(out)
+}
+
+fn category(
+    rendering: Rendering,
+    options: &ParseOptions,
+    c: CategoryRepr,
+    deviations: &mut Vec<Deviation>,
+) -> Result<Category, ParseError> {
+    Ok(match c.class {
+        CategoryClass::Kind => {
+            if c.rel.len() > 1 {
+                return Err(structure(
+                    rendering,
+                    c.position,
+                    "category-value",
+                    "one parent in rel",
+                    "a Kind has one parent",
+                ));
+            }
+            let mut k = Kind::new(c.id);
+            k.title = c.title;
+            k.parent = c.rel.into_iter().next();
+            k.attributes = c.attributes;
+            k.actions = c.actions;
+            k.location = c.location;
+            Category::Kind(k)
+        }
+        CategoryClass::Mixin => {
+            if c.rel.len() > 1 {
+                if options.is_strict() {
+                    return Err(structure(
+                        rendering,
+                        c.position,
+                        "category-value",
+                        "one type identifier in rel",
+                        "several type identifiers in rel",
+                    ));
+                }
+                deviations.push(Deviation::new(
+                    c.position,
+                    DeviationKind::Other,
+                    "several type identifiers in a Mixin's rel",
+                ));
+            }
+            let mut m = Mixin::new(c.id);
+            m.title = c.title;
+            m.depends = c.rel;
+            m.attributes = c.attributes;
+            m.actions = c.actions;
+            m.location = c.location;
+            Category::Mixin(m)
+        }
+        CategoryClass::Action => {
+            if !c.rel.is_empty() || c.location.is_some() || !c.actions.is_empty() {
+                if options.is_strict() {
+                    return Err(structure(
+                        rendering,
+                        c.position,
+                        "category-value",
+                        "an Action without rel, location or actions",
+                        "an Action carries rel, location or actions",
+                    ));
+                }
+                deviations.push(Deviation::new(
+                    c.position,
+                    DeviationKind::Other,
+                    "rel, location or actions of an Action ignored",
+                ));
+            }
+            let mut a = Action::new(c.id);
+            a.title = c.title;
+            a.attributes = c.attributes;
+            Category::Action(a)
+        }
+    })
+}
+
+pub(crate) fn action_invocation(
+    rendering: Rendering,
+    doc: TextDocument,
+) -> Result<ActionInvocation, ParseError> {
+    forbid(
+        rendering,
+        &doc,
+        "an action invocation",
+        true,
+        false,
+        true,
+        false,
+    )?;
+    let mut categories = doc.categories.into_iter();
+    let Some(first) = categories.next() else {
+        return Err(structure(
+            rendering,
+            Position::default(),
+            "action_definition",
+            "one Category with class \"action\"",
+            "the invocation has no Action",
+        ));
+    };
+    if first.class != CategoryClass::Action {
+        return Err(structure(
+            rendering,
+            first.position,
+            "action_definition",
+            "class \"action\"",
+            format!("the Category has class \"{}\"", first.class),
+        ));
+    }
+    if let Some(second) = categories.next() {
+        return Err(structure(
+            rendering,
+            second.position,
+            "action_definition",
+            "one Category",
+            "a second Category in an action invocation",
+        ));
+    }
+    let (attributes, _) = attribute_map(rendering, doc.attributes)?;
+    Ok(ActionInvocation {
+        action: first.id,
+        attributes,
+    })
+}
+
+pub(crate) fn locations(
+    rendering: Rendering,
+    doc: TextDocument,
+) -> Result<Vec<Location>, ParseError> {
+    forbid(
+        rendering,
+        &doc,
+        "a location list",
+        false,
+        false,
+        false,
+        true,
+    )?;
+    Ok(doc.locations.into_iter().map(|l| l.location).collect())
+}
+
+pub(crate) fn filter(rendering: Rendering, doc: TextDocument) -> Result<Filter, ParseError> {
+    forbid(rendering, &doc, "a filter", true, false, true, false)?;
+    let mut categories: Vec<CategoryId> = Vec::new();
+    for c in doc.categories {
+        if !categories.contains(&c.id) {
+            categories.push(c.id);
+        }
+    }
+    Ok(Filter {
+        categories,
+        attributes: doc
+            .attributes
+            .into_iter()
+            .map(|a| (a.name, a.value))
+            .collect(),
+    })
+}

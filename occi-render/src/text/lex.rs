@@ -1,0 +1,287 @@
+//! Logical lines and the lexical primitives shared by every value parser: optional
+//! whitespace, tokens, quoted strings, numbers.
+//!
+//! Primitives are nom 8 `complete` parsers over `&str`; they borrow from the input and only
+//! allocate when a quoted string holds a backslash escape.
+
+use std::borrow::Cow;
+
+use nom::bytes::complete::{take_while, take_while1};
+use nom::{IResult, Parser};
+
+use crate::Position;
+
+/// Optional whitespace (RFC 7230 `OWS`: SP and HTAB).
+pub(crate) fn ows(i: &str) -> IResult<&str, &str> {
+    take_while(|c| c == ' ' || c == '\t').parse(i)
+}
+
+/// An RFC 7230 `tchar`.
+pub(crate) fn is_tchar(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            '!' | '#'
+                | '$'
+                | '%'
+                | '&'
+                | '\''
+                | '*'
+                | '+'
+                | '-'
+                | '.'
+                | '^'
+                | '_'
+                | '`'
+                | '|'
+                | '~'
+        )
+}
+
+/// A run of characters that may form a term, attribute or parameter name.
+pub(crate) fn name(i: &str) -> IResult<&str, &str> {
+    take_while1(|c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).parse(i)
+}
+
+/// Why a quoted string failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum QuotedError {
+    /// No closing quote.
+    Unterminated,
+    /// A control character (other than HTAB) at this byte offset from the opening quote.
+    Control(usize),
+}
+
+/// An RFC 7230 `quoted-string` starting at `i` (which must start with `"`): the unescaped
+/// content, borrowed when there is no escape.
+pub(crate) fn quoted_string(i: &str) -> Result<(&str, Cow<'_, str>), QuotedError> {
+    let bytes = i.as_bytes();
+    debug_assert_eq!(bytes.first(), Some(&b'"'));
+    let mut owned: Option<String> = None;
+    let mut run_start = 1;
+    let mut k = 1;
+    while k < bytes.len() {
+        match bytes[k] {
+            b'"' => {
+                let content = match owned {
+                    Some(mut s) => {
+                        s.push_str(&i[run_start..k]);
+                        Cow::Owned(s)
+                    }
+                    None => Cow::Borrowed(&i[1..k]),
+                };
+                return Ok((&i[k + 1..], content));
+            }
+            b'\\' => {
+                let s = owned.get_or_insert_with(String::new);
+                s.push_str(&i[run_start..k]);
+                // The escaped character may be multi-byte.
+                let Some(c) = i[k + 1..].chars().next() else {
+                    return Err(QuotedError::Unterminated);
+                };
+                if c.is_control() && c != '\t' {
+                    return Err(QuotedError::Control(k + 1));
+                }
+                s.push(c);
+                k += 1 + c.len_utf8();
+                run_start = k;
+            }
+            b if (b < 0x20 && b != b'\t') || b == 0x7f => return Err(QuotedError::Control(k)),
+            // C1 controls (U+0080 to U+009F) are encoded as 0xC2 0x80..=0x9F.
+            0xc2 if matches!(bytes.get(k + 1), Some(0x80..=0x9f)) => {
+                return Err(QuotedError::Control(k));
+            }
+            _ => k += 1,
+        }
+    }
+    Err(QuotedError::Unterminated)
+}
+
+/// The shape of an unquoted number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NumberShape {
+    /// `-?DIGIT+`.
+    Integer,
+    /// `-?*DIGIT "." *DIGIT` with at least one digit.
+    Float,
+}
+
+/// Classifies `s` as a number: its shape and whether it uses a form the grammar lacks
+/// (a `+` sign or an exponent). `None` if `s` is not a number at all.
+pub(crate) fn number_shape(s: &str) -> Option<(NumberShape, bool)> {
+    let b = s.as_bytes();
+    let mut k = 0;
+    let mut nonstandard = false;
+    match b.first() {
+        Some(b'-') => k = 1,
+        Some(b'+') => {
+            k = 1;
+            nonstandard = true;
+        }
+        _ => {}
+    }
+    let int_start = k;
+    while k < b.len() && b[k].is_ascii_digit() {
+        k += 1;
+    }
+    let mut digits = k - int_start;
+    let mut shape = NumberShape::Integer;
+    if k < b.len() && b[k] == b'.' {
+        shape = NumberShape::Float;
+        k += 1;
+        let frac_start = k;
+        while k < b.len() && b[k].is_ascii_digit() {
+            k += 1;
+        }
+        digits += k - frac_start;
+    }
+    if digits == 0 {
+        return None;
+    }
+    if k < b.len() && (b[k] == b'e' || b[k] == b'E') {
+        shape = NumberShape::Float;
+        nonstandard = true;
+        k += 1;
+        if k < b.len() && (b[k] == b'+' || b[k] == b'-') {
+            k += 1;
+        }
+        let exp_start = k;
+        while k < b.len() && b[k].is_ascii_digit() {
+            k += 1;
+        }
+        if k == exp_start {
+            return None;
+        }
+    }
+    (k == b.len()).then_some((shape, nonstandard))
+}
+
+/// One piece of a logical line: where its text starts in the logical line and in the input.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Segment {
+    /// Byte offset in the logical line.
+    pub(crate) joined: usize,
+    /// Byte offset in the input.
+    pub(crate) orig: usize,
+    /// 1-based physical line.
+    pub(crate) line: usize,
+    /// Byte offset of the physical line's start in the input.
+    pub(crate) line_start: usize,
+}
+
+/// Maps byte offsets in a logical line back to input positions, counting columns
+/// incrementally so that locating many offsets of one line stays linear.
+#[derive(Debug)]
+pub(crate) struct Locator<'a> {
+    input: &'a str,
+    first: Segment,
+    more: Vec<Segment>,
+    /// Last located (input offset, column), to count onwards from.
+    cache: (usize, usize),
+}
+
+impl<'a> Locator<'a> {
+    pub(crate) fn new(input: &'a str, first: Segment) -> Self {
+        Self {
+            input,
+            first,
+            more: Vec::new(),
+            cache: (first.line_start, 1),
+        }
+    }
+
+    pub(crate) fn push(&mut self, segment: Segment) {
+        self.more.push(segment);
+    }
+
+    /// The input position of byte `offset` of the logical line.
+    pub(crate) fn locate(&mut self, offset: usize) -> Position {
+        let seg = self
+            .more
+            .iter()
+            .rev()
+            .find(|s| s.joined <= offset)
+            .copied()
+            .unwrap_or(self.first);
+        let mut orig = (seg.orig + (offset - seg.joined)).min(self.input.len());
+        while !self.input.is_char_boundary(orig) {
+            orig -= 1;
+        }
+        let (from, col) = if self.cache.0 >= seg.line_start && self.cache.0 <= orig {
+            self.cache
+        } else {
+            (seg.line_start, 1)
+        };
+        let column = col + self.input[from..orig].chars().count();
+        self.cache = (orig, column);
+        Position {
+            offset: orig,
+            line: seg.line,
+            column,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_strings_unescape_and_borrow() {
+        let (rest, s) = quoted_string(r#""abc"; x"#).unwrap();
+        assert_eq!((rest, &*s), ("; x", "abc"));
+        assert!(matches!(s, Cow::Borrowed(_)));
+        let (_, s) = quoted_string(r#""He said \"hi\", x=1.0\\""#).unwrap();
+        assert_eq!(&*s, r#"He said "hi", x=1.0\"#);
+        assert_eq!(quoted_string("\"abc"), Err(QuotedError::Unterminated));
+        assert_eq!(quoted_string("\"a\\"), Err(QuotedError::Unterminated));
+        assert_eq!(quoted_string("\"a\u{1}\""), Err(QuotedError::Control(2)));
+        assert_eq!(quoted_string("\"a\u{85}\""), Err(QuotedError::Control(2)));
+        assert_eq!(quoted_string("\"a\\\u{85}\""), Err(QuotedError::Control(3)));
+        let (_, s) = quoted_string("\"\\é\"").unwrap();
+        assert_eq!(&*s, "é");
+    }
+
+    #[test]
+    fn number_shapes() {
+        use NumberShape::{Float, Integer};
+        assert_eq!(number_shape("2"), Some((Integer, false)));
+        assert_eq!(number_shape("-2"), Some((Integer, false)));
+        assert_eq!(number_shape("+2"), Some((Integer, true)));
+        assert_eq!(number_shape("2.0"), Some((Float, false)));
+        assert_eq!(number_shape(".5"), Some((Float, false)));
+        assert_eq!(number_shape("5."), Some((Float, false)));
+        assert_eq!(number_shape("1e3"), Some((Float, true)));
+        assert_eq!(number_shape("1.5E-3"), Some((Float, true)));
+        for bad in ["", ".", "-", "1e", "1x", "e3", "1.2.3", "--1"] {
+            assert_eq!(number_shape(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn locator_counts_characters_and_segments() {
+        let input = "ab\nCategory: é x\n y";
+        let mut loc = Locator::new(
+            input,
+            Segment {
+                joined: 0,
+                orig: 3,
+                line: 2,
+                line_start: 3,
+            },
+        );
+        loc.push(Segment {
+            joined: 15,
+            orig: 19,
+            line: 3,
+            line_start: 18,
+        });
+        let p = loc.locate(13);
+        assert_eq!((p.line, p.column, p.offset), (2, 13, 16));
+        let p = loc.locate(15);
+        assert_eq!((p.line, p.column, p.offset), (3, 2, 19));
+        // Going backwards recounts from the line start.
+        let p = loc.locate(0);
+        assert_eq!((p.line, p.column), (2, 1));
+    }
+}

@@ -30,15 +30,14 @@ pub(crate) fn route(registry: &Registry, path: &str) -> Result<Target, RouteErro
         return Ok(Target::QueryInterface);
     }
     if !path.starts_with('/') {
-        return Err(RouteError(format!("the path {path:?} does not start with '/'")));
-    }
-    if path.contains(['?', '#']) {
         return Err(RouteError(format!(
-            "the path {path:?} contains '?' or '#'"
+            "the path {path:?} does not start with '/'"
         )));
     }
-    let location =
-        Location::new(path).map_err(|e| RouteError(format!("invalid path: {e}")))?;
+    if path.contains(['?', '#']) {
+        return Err(RouteError(format!("the path {path:?} contains '?' or '#'")));
+    }
+    let location = Location::new(path).map_err(|e| RouteError(format!("invalid path: {e}")))?;
     if !location.is_collection() {
         return Ok(Target::Entity(location));
     }
@@ -74,9 +73,8 @@ pub(crate) fn parse_query(query: Option<&str>) -> Result<QueryParams, RouteError
                 if params.action.is_some() {
                     return Err(RouteError("the query string names two actions".into()));
                 }
-                let term = Term::new(value).map_err(|e| {
-                    RouteError(format!("query parameter action: {e}"))
-                })?;
+                let term = Term::new(value)
+                    .map_err(|e| RouteError(format!("query parameter action: {e}")))?;
                 params.action = Some(term);
             }
             "page" | "number" => {

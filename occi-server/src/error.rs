@@ -1,8 +1,6 @@
 //! OCCI error responses: every failure is an HTTP answer whose body says what was wrong and
 //! where.
 
-use std::fmt::Write as _;
-
 use http::StatusCode;
 use occi_model::{RegistryError, RegistryErrorKind, ValidationError};
 use occi_render::ParseError;
@@ -56,15 +54,8 @@ impl Failure {
 
     /// A parse error of the request body or headers, with every diagnostic.
     pub(crate) fn parse(what: &str, error: &ParseError) -> Self {
-        Self::bad_request(format!("cannot read the {what}: {}", error.rendering())).with_details(
-            error.diagnostics().iter().map(|d| {
-                let mut line = d.to_string();
-                if d.position().line > 0 {
-                    let _ = write!(line, " [rule {}]", d.rule());
-                }
-                line
-            }),
-        )
+        Self::bad_request(format!("cannot read the {what} ({})", error.rendering()))
+            .with_details(error.diagnostics().iter().map(ToString::to_string))
     }
 
     /// A validation failure: 409 when the only problem is that an action does not apply in

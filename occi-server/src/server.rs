@@ -495,6 +495,13 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
     async fn dispatch(&self, ctx: &Ctx, target: &Target) -> Result<Reply, Failure> {
         match (target, &ctx.method) {
             (Target::QueryInterface, &Method::GET | &Method::HEAD) => Self::query_interface(ctx),
+            (Target::QueryInterface, &Method::POST) if ctx.query.action.is_some() => Err(Failure {
+                allow: Some(allowed_methods(target)),
+                ..Failure::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "no action (?action=…) is defined on the query interface",
+                )
+            }),
             (Target::QueryInterface, &Method::POST) => self.add_mixins(ctx),
             (Target::QueryInterface, &Method::DELETE) => self.remove_mixins(ctx).await,
             (Target::Collection(id, _), &Method::GET | &Method::HEAD) => {

@@ -794,7 +794,13 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         Ok(entity)
     }
 
-    /// The Kinds of the entities at `locations`, for validating link endpoints.
+    /// The Kinds of the entities at `locations`, for validating link endpoints, and the
+    /// changes that tie a new link to them.
+    ///
+    /// An endpoint is rewritten unchanged (its revision moves) rather than only required:
+    /// a concurrent delete of the endpoint read its links before this commit and expects
+    /// the endpoint's revision it read, so it fails, retries and takes the new link along,
+    /// instead of leaving the link dangling.
     async fn lookup(
         &self,
         locations: impl IntoIterator<Item = &Location>,
@@ -807,8 +813,8 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             }
             if let Some(stored) = self.get_stored(location).await? {
                 kinds.insert(location.clone(), stored.entity.kind().clone());
-                requires.push(Change::Require {
-                    location: location.clone(),
+                requires.push(Change::Put {
+                    entity: stored.entity,
                     expect: Expect::Revision(stored.revision),
                 });
             }
@@ -1329,6 +1335,8 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             referenced.extend(l.source.iter().cloned());
             referenced.extend(l.target.iter().cloned());
         }
+        // The entity itself is written by this update anyway.
+        referenced.retain(|l| l != location);
         let (mut kinds, requires) = self.lookup(referenced.iter()).await?;
         kinds.insert(location.clone(), stored.entity.kind().clone());
         let mut updated = ctx

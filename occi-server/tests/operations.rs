@@ -1401,3 +1401,18 @@ fn limits_and_bad_paths() {
     let big = "x".repeat((1 << 20) + 1);
     fails_unchanged(&s, req("POST", "/compute/").plain(&big), 413, &["limit"]);
 }
+
+#[test]
+fn a_partial_update_may_add_a_link_to_the_entity_itself() {
+    let s = server();
+    let c = create_compute(&s, "c");
+    let r = req("POST", &c)
+        .plain(&format!(
+            "Link: <{c}>; rel=\"http://schemas.ogf.org/occi/infrastructure#compute\"; category=\"http://schemas.ogf.org/occi/core#link\"\n"
+        ))
+        .send(&s);
+    r.expect(200, &[&format!("Link: <{c}>"), "self=\"/link/"]);
+    // Deleting the compute takes the self link along.
+    req("DELETE", &c).send(&s).expect(200, &[]);
+    assert!(snapshot(&s).is_empty());
+}

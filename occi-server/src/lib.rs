@@ -1,20 +1,34 @@
 //! An embeddable OCCI HTTP server.
 //!
-//! This crate is being built. It will hold `Occi<S: Store>`, a WSGI-like core that turns an
-//! `http::Request` into an `http::Response`, a tower `Service` adapter, a hyper binding, the
-//! `occi-server` binary. What exists today is the storage layer (the [`Store`] trait, its
-//! object-safe twin [`DynStore`] and [`InMemoryStore`]) and what actions do
-//! ([`ActionHandler`], [`NotImplemented`], [`SimulatedActions`]).
+//! * [`Occi`] is the core: `handle(http::Request<Bytes>) -> http::Response<Bytes>`, a
+//!   WSGI-like callable that needs no runtime, socket or framework and never fails.
+//! * [`OcciService`] adapts it to tower, for hyper, axum or any tower stack, with a body limit.
+//! * [`serve`] (feature `hyper`) runs it on a TCP listener with graceful shutdown.
+//! * [`Store`] is where entities live ([`InMemoryStore`] by default; [`DynStore`] to choose
+//!   one at run time), [`ActionHandler`] what actions do ([`NotImplemented`] by default,
+//!   [`SimulatedActions`] to move entities along their state machines).
 
 pub use occi_model;
 pub use occi_render;
 
 mod action;
+mod config;
+mod error;
+mod route;
+#[cfg(feature = "hyper")]
+mod serve;
+mod server;
+mod service;
 mod store;
 
 pub use action::{
     ActionError, ActionErrorKind, ActionHandler, ActionOutcome, NotImplemented, SimulatedActions,
 };
+pub use config::ConfigError;
+#[cfg(feature = "hyper")]
+pub use serve::serve;
+pub use server::{Occi, OcciBuilder};
+pub use service::{BoxError, OcciBody, OcciService};
 pub use store::{
     BoxFuture, Change, DynStore, Expect, InMemoryStore, Scope, Store, StoreError, StoreErrorKind,
     Stored,

@@ -71,6 +71,14 @@ pub enum Change {
         /// The precondition.
         expect: Expect,
     },
+    /// Write nothing, but fail the changeset unless `location` satisfies `expect` (a link's
+    /// target must still exist when the link is stored).
+    Require {
+        /// Where.
+        location: Location,
+        /// The precondition.
+        expect: Expect,
+    },
     /// Remove what is stored at `location`.
     Delete {
         /// Where.
@@ -302,6 +310,7 @@ impl Inner {
                     self.index(&location, &old.entity, false);
                 }
             }
+            Change::Require { .. } => {}
         }
     }
 
@@ -385,6 +394,25 @@ impl InMemoryStore {
                     (location, *expect, true)
                 }
                 Change::Delete { location, expect } => (location, *expect, false),
+                Change::Require { location, expect } => {
+                    match overlay.get(location) {
+                        None => inner.check(location, *expect)?,
+                        Some(present) => {
+                            let ok = match expect {
+                                Expect::Any => true,
+                                Expect::Absent => !present,
+                                Expect::Revision(_) => false,
+                            };
+                            if !ok {
+                                return Err(StoreError::new(
+                                    StoreErrorKind::Conflict,
+                                    format!("{location} is changed earlier in the same changeset"),
+                                ));
+                            }
+                        }
+                    }
+                    continue;
+                }
             };
             match (overlay.get(location), expect) {
                 (_, Expect::Any) => {}
@@ -572,6 +600,41 @@ mod tests {
         block(store.commit(vec![put(untagged, Expect::Any)])).unwrap();
         let tag: CategoryId = "http://example.com/tags#blue".parse().unwrap();
         assert!(block(store.scan(&Scope::Mixin(tag))).unwrap().is_empty());
+    }
+
+    #[test]
+    fn require_checks_without_writing() {
+        let store = InMemoryStore::new();
+        block(store.commit(vec![put(compute("/compute/1"), Expect::Absent)])).unwrap();
+        let r = block(store.get(&loc("/compute/1")))
+            .unwrap()
+            .unwrap()
+            .revision;
+        block(store.commit(vec![
+            Change::Require {
+                location: loc("/compute/1"),
+                expect: Expect::Revision(r),
+            },
+            put(nic("/link/1", "/compute/1", "/network/1"), Expect::Absent),
+        ]))
+        .unwrap();
+        assert_eq!(
+            block(store.get(&loc("/compute/1")))
+                .unwrap()
+                .unwrap()
+                .revision,
+            r
+        );
+        let err = block(store.commit(vec![
+            Change::Require {
+                location: loc("/network/1"),
+                expect: Expect::Revision(1),
+            },
+            put(nic("/link/2", "/compute/1", "/network/1"), Expect::Absent),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.kind(), StoreErrorKind::Conflict);
+        assert!(block(store.get(&loc("/link/2"))).unwrap().is_none());
     }
 
     #[test]

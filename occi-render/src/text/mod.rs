@@ -260,3 +260,27 @@ impl TextDocument {
 pub fn can_render(entity: &Entity) -> bool {
     render::can_render_entity(entity)
 }
+
+/// Puts `kind` first in `document` when it names no Kind: a partial update sends only what
+/// changes (H11 §3.4.4), and the Kind cannot change anyway.
+fn default_kind(document: &mut TextDocument, kind: &CategoryId) {
+    if !document
+        .categories
+        .iter()
+        .any(|c| c.class == CategoryClass::Kind)
+    {
+        document.categories.insert(
+            0,
+            CategoryRepr {
+                id: kind.clone(),
+                class: CategoryClass::Kind,
+                title: None,
+                rel: Vec::new(),
+                location: None,
+                attributes: Vec::new(),
+                actions: Vec::new(),
+                position: Position::default(),
+            },
+        );
+    }
+}

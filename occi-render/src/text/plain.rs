@@ -124,3 +124,20 @@ pub fn render_locations(locations: &[Location]) -> String {
     render::locations(&mut out, locations);
     out.0
 }
+
+/// Parses a partial update of an entity of Kind `kind` (H11 §3.4.4: only what changes is
+/// sent): like [`parse_entity`], but the Kind Category may be left out.
+pub fn parse_entity_update(
+    input: &str,
+    options: &ParseOptions,
+    registry: &Registry,
+    kind: &occi_model::CategoryId,
+) -> Result<Parsed<Entity>, ParseError> {
+    let mut doc = parse_document(input, options)?;
+    super::default_kind(&mut doc.value, kind);
+    let value = convert::entity(R, doc.value, Some(registry))?;
+    Ok(Parsed {
+        value,
+        deviations: doc.deviations,
+    })
+}

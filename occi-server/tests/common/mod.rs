@@ -1,0 +1,208 @@
+//! Shared helpers of the integration tests: the infrastructure server, request builders
+//! and store snapshots.
+#![allow(dead_code, unreachable_pub)]
+
+use bytes::Bytes;
+use http::{Request, Response};
+use occi_server::occi_model::ext::infrastructure;
+use occi_server::occi_model::{OcciVersion, Registry};
+use occi_server::{InMemoryStore, Occi, Scope, SimulatedActions, Store, Stored};
+
+/// The server under test.
+pub type Server = Occi<InMemoryStore, SimulatedActions>;
+
+pub const COMPUTE: &str =
+    r#"Category: compute; scheme="http://schemas.ogf.org/occi/infrastructure#"; class="kind""#;
+pub const STORAGE: &str =
+    r#"Category: storage; scheme="http://schemas.ogf.org/occi/infrastructure#"; class="kind""#;
+pub const NETWORK: &str =
+    r#"Category: network; scheme="http://schemas.ogf.org/occi/infrastructure#"; class="kind""#;
+pub const START: &str = r#"Category: start; scheme="http://schemas.ogf.org/occi/infrastructure/compute/action#"; class="action""#;
+pub const STOP: &str = r#"Category: stop; scheme="http://schemas.ogf.org/occi/infrastructure/compute/action#"; class="action""#;
+
+/// The infrastructure model with the CRTP templates, in `version`.
+pub fn registry(version: OcciVersion) -> Registry {
+    let mut registry = Registry::new(version);
+    infrastructure::register(&mut registry).unwrap();
+    infrastructure::register_crtp_templates(&mut registry).unwrap();
+    registry
+}
+
+/// An OCCI 1.2 infrastructure server with simulated actions.
+pub fn server() -> Server {
+    server_of(OcciVersion::V1_2)
+}
+
+pub fn server_of(version: OcciVersion) -> Server {
+    Occi::builder()
+        .registry(registry(version))
+        .actions(SimulatedActions)
+        .base_url("http://occi.test")
+        .unwrap()
+        .max_page_size(50)
+        .build()
+        .unwrap()
+}
+
+/// Runs a future whose every await is ready at once (the in-memory store).
+pub fn block<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    match f
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+    {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => panic!("the in-memory server is always ready"),
+    }
+}
+
+/// A request builder: method, target, headers, body.
+pub struct Req {
+    builder: http::request::Builder,
+    body: Bytes,
+}
+
+pub fn req(method: &str, uri: &str) -> Req {
+    Req {
+        builder: Request::builder().method(method).uri(uri),
+        body: Bytes::new(),
+    }
+}
+
+impl Req {
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    pub fn accept(self, value: &str) -> Self {
+        self.header("accept", value)
+    }
+
+    /// A text/plain body.
+    pub fn plain(self, body: &str) -> Self {
+        self.header("content-type", "text/plain").body(body)
+    }
+
+    /// An application/occi+json body.
+    pub fn json(self, body: &str) -> Self {
+        self.header("content-type", "application/occi+json")
+            .body(body)
+    }
+
+    pub fn body(mut self, body: &str) -> Self {
+        self.body = Bytes::from(body.to_owned());
+        self
+    }
+
+    pub fn build(self) -> Request<Bytes> {
+        self.builder.body(self.body).unwrap()
+    }
+
+    /// Sends the request through `Occi::handle`.
+    pub fn send(self, server: &Server) -> Resp {
+        Resp(block(server.handle(self.build())))
+    }
+}
+
+/// A response with convenient accessors.
+#[derive(Debug)]
+pub struct Resp(pub Response<Bytes>);
+
+impl Resp {
+    pub fn status(&self) -> u16 {
+        self.0.status().as_u16()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(self.0.body()).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.0
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    }
+
+    pub fn headers_all(&self, name: &str) -> Vec<String> {
+        self.0
+            .headers()
+            .get_all(name)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The `Location` header as a path under the test base URL.
+    pub fn location(&self) -> String {
+        let l = self.header("location").expect("a Location header");
+        l.strip_prefix("http://occi.test")
+            .unwrap_or_else(|| panic!("{l} is not under the base URL"))
+            .to_owned()
+    }
+
+    /// Asserts the status and that the body mentions each of `needles`.
+    #[track_caller]
+    pub fn expect(&self, status: u16, needles: &[&str]) -> &Self {
+        assert_eq!(self.status(), status, "body: {}", self.text());
+        let text = self.text();
+        for n in needles {
+            assert!(text.contains(n), "{n:?} not in the {status} body: {text}");
+        }
+        self
+    }
+
+    /// The absolute locations of a text/plain listing, as paths.
+    pub fn listed(&self) -> Vec<String> {
+        self.text()
+            .lines()
+            .filter_map(|l| l.strip_prefix("X-OCCI-Location: "))
+            .map(|l| l.trim().trim_start_matches("http://occi.test").to_owned())
+            .collect()
+    }
+}
+
+/// Everything in the store.
+pub fn snapshot(server: &Server) -> Vec<Stored> {
+    block(server.store().scan(&Scope::All)).unwrap()
+}
+
+/// Creates a compute through the server and returns its path.
+pub fn create_compute(server: &Server, title: &str) -> String {
+    let r = req("POST", "/compute/")
+        .plain(&format!(
+            "{COMPUTE}\nX-OCCI-Attribute: occi.core.title=\"{title}\"\n"
+        ))
+        .send(server);
+    assert_eq!(r.status(), 201, "{}", r.text());
+    r.location()
+}
+
+pub fn create_of(server: &Server, collection: &str, category: &str) -> String {
+    let r = req("POST", collection)
+        .plain(&format!("{category}\n"))
+        .send(server);
+    assert_eq!(r.status(), 201, "{}", r.text());
+    r.location()
+}
+
+/// Asserts the request fails and changes nothing in the store.
+#[track_caller]
+pub fn fails_unchanged(server: &Server, request: Req, status: u16, needles: &[&str]) -> Resp {
+    let before = snapshot(server);
+    let registry_before = server.registry().len();
+    let r = request.send(server);
+    r.expect(status, needles);
+    assert_eq!(
+        snapshot(server),
+        before,
+        "a failing request changed the store"
+    );
+    assert_eq!(
+        server.registry().len(),
+        registry_before,
+        "a failing request changed the registry"
+    );
+    r
+}

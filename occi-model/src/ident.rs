@@ -152,8 +152,37 @@ fn is_term_char_1_1(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_')
 }
 
+/// Whether `s` satisfies the 1.2 `term` rule (a byte scan: the rule is ASCII-only).
+fn is_term_1_2(s: &str) -> bool {
+    match s.as_bytes() {
+        [first, rest @ ..] => {
+            first.is_ascii_alphanumeric()
+                && rest
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        }
+        [] => false,
+    }
+}
+
+/// Whether `s` satisfies the 1.1 `term` rule (a byte scan: the rule is ASCII-only).
+fn is_term_1_1(s: &str) -> bool {
+    match s.as_bytes() {
+        [first, rest @ ..] => {
+            first.is_ascii_lowercase()
+                && rest.iter().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_')
+                })
+        }
+        [] => false,
+    }
+}
+
 /// Checks `s` against the 1.2 `term` rule; returns the reason on failure.
 fn check_term_1_2(s: &str) -> Result<(), String> {
+    if is_term_1_2(s) {
+        return Ok(());
+    }
     let mut chars = s.chars();
     match chars.next() {
         None => return Err("is empty".into()),
@@ -172,6 +201,9 @@ fn check_term_1_2(s: &str) -> Result<(), String> {
 
 /// Checks `s` against the 1.1 `term` rule; returns the reason on failure.
 fn check_term_1_1(s: &str) -> Result<(), String> {
+    if is_term_1_1(s) {
+        return Ok(());
+    }
     let mut chars = s.chars();
     match chars.next() {
         None => return Err("is empty".into()),
@@ -221,17 +253,17 @@ fn is_uri_char(c: char) -> bool {
 
 /// Checks that `s` is an absolute URI's `scheme ":"` prefix; returns the index after `:`.
 fn uri_scheme_end(s: &str) -> Option<usize> {
-    let colon = s.find(':')?;
-    let scheme = &s[..colon];
-    let mut chars = scheme.chars();
-    let first = chars.next()?;
-    if !first.is_ascii_alphabetic() {
-        return None;
-    }
-    if chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) {
-        Some(colon + 1)
-    } else {
-        None
+    let colon = s.bytes().position(|b| b == b':')?;
+    match s.as_bytes()[..colon] {
+        [first, ref rest @ ..]
+            if first.is_ascii_alphabetic()
+                && rest
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) =>
+        {
+            Some(colon + 1)
+        }
+        _ => None,
     }
 }
 
@@ -257,9 +289,54 @@ fn check_percent(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// [`is_uri_char`] for every byte (non-ASCII bytes are never URI characters).
+static URI_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        // `b` is below 128, so the cast is lossless.
+        #[allow(clippy::cast_possible_truncation)]
+        let c = b as u8 as char;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                '-' | '.'
+                    | '_'
+                    | '~'
+                    | ':'
+                    | '/'
+                    | '?'
+                    | '['
+                    | ']'
+                    | '@'
+                    | '!'
+                    | '$'
+                    | '&'
+                    | '\''
+                    | '('
+                    | ')'
+                    | '*'
+                    | '+'
+                    | ';'
+                    | '='
+                    | '%'
+            );
+        b += 1;
+    }
+    table
+};
+
 fn check_uri_chars(s: &str, allow_hash: bool) -> Result<(), String> {
     if s.is_empty() {
         return Err("is empty".into());
+    }
+    // Fast path: one byte scan; the reason is worked out below only for a bad value.
+    let mut percent = false;
+    if s.bytes().all(|b| {
+        percent |= b == b'%';
+        URI_BYTES[usize::from(b)] || (allow_hash && b == b'#')
+    }) {
+        return if percent { check_percent(s) } else { Ok(()) };
     }
     if let Some((i, c)) = s
         .char_indices()
@@ -569,14 +646,14 @@ impl Location {
             after_scheme
         };
         let path = &path_start[..path_start.find(['?', '#']).unwrap_or(path_start.len())];
-        let segments: Vec<&str> = path.split('/').collect();
-        let last = segments.len().saturating_sub(1);
-        for (i, segment) in segments.iter().enumerate() {
-            match *segment {
+        let mut segments = path.split('/').enumerate().peekable();
+        while let Some((i, segment)) = segments.next() {
+            let last = segments.peek().is_none();
+            match segment {
                 "." | ".." => {
                     return Err(err(format!("has a {segment:?} path segment")));
                 }
-                "" if i != 0 && i != last => {
+                "" if i != 0 && !last => {
                     return Err(err("has an empty path segment ('//')".into()));
                 }
                 _ => {}

@@ -289,15 +289,22 @@ fn check_percent(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// [`is_uri_char`] for every byte (non-ASCII bytes are never URI characters).
-static URI_BYTES: [bool; 256] = {
-    let mut table = [false; 256];
+/// [`URI_BYTES`]: not an [`is_uri_char`] (non-ASCII bytes never are).
+const URI_BAD: u8 = 1;
+/// [`URI_BYTES`]: `%`.
+const URI_PERCENT: u8 = 2;
+/// [`URI_BYTES`]: `#`.
+const URI_HASH: u8 = 4;
+
+/// The class of every byte, as flags that OR together over a whole value.
+static URI_BYTES: [u8; 256] = {
+    let mut table = [URI_BAD; 256];
     let mut b = 0;
     while b < 128 {
         // `b` is below 128, so the cast is lossless.
         #[allow(clippy::cast_possible_truncation)]
         let c = b as u8 as char;
-        table[b] = c.is_ascii_alphanumeric()
+        let ok = c.is_ascii_alphanumeric()
             || matches!(
                 c,
                 '-' | '.'
@@ -321,6 +328,12 @@ static URI_BYTES: [bool; 256] = {
                     | '='
                     | '%'
             );
+        table[b] = match c {
+            '%' => URI_PERCENT,
+            '#' => URI_HASH,
+            _ if ok => 0,
+            _ => URI_BAD,
+        };
         b += 1;
     }
     table
@@ -331,12 +344,14 @@ fn check_uri_chars(s: &str, allow_hash: bool) -> Result<(), String> {
         return Err("is empty".into());
     }
     // Fast path: one byte scan; the reason is worked out below only for a bad value.
-    let mut percent = false;
-    if s.bytes().all(|b| {
-        percent |= b == b'%';
-        URI_BYTES[usize::from(b)] || (allow_hash && b == b'#')
-    }) {
-        return if percent { check_percent(s) } else { Ok(()) };
+    let flags = s.bytes().fold(0, |acc, b| acc | URI_BYTES[usize::from(b)]);
+    let bad = if allow_hash { URI_BAD } else { URI_BAD | URI_HASH };
+    if flags & bad == 0 {
+        return if flags & URI_PERCENT == 0 {
+            Ok(())
+        } else {
+            check_percent(s)
+        };
     }
     if let Some((i, c)) = s
         .char_indices()
@@ -379,7 +394,7 @@ impl Scheme {
             ));
         }
         check_uri_chars(s, true).map_err(err)?;
-        match s.find('#') {
+        match s.bytes().position(|b| b == b'#') {
             Some(i) if i + 1 == s.len() => Ok(Self(Arc::from(s))),
             Some(i) => Err(err(format!(
                 "has '#' at byte {i} before its end; a scheme ends with its only '#'"
@@ -640,24 +655,39 @@ impl Location {
         let after_scheme = uri_scheme_end(s).map_or(s, |end| &s[end..]);
         let path_start = if let Some(rest) = after_scheme.strip_prefix("//") {
             // Skip the authority.
-            let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let authority_len = rest
+                .bytes()
+                .position(|b| matches!(b, b'/' | b'?' | b'#'))
+                .unwrap_or(rest.len());
             &rest[authority_len..]
         } else {
             after_scheme
         };
-        let path = &path_start[..path_start.find(['?', '#']).unwrap_or(path_start.len())];
-        let mut segments = path.split('/').enumerate().peekable();
-        while let Some((i, segment)) = segments.next() {
-            let last = segments.peek().is_none();
-            match segment {
-                "." | ".." => {
+        // `s` is ASCII (checked above), so every byte index is a character boundary.
+        let path = &path_start[..path_start
+            .bytes()
+            .position(|b| matches!(b, b'?' | b'#'))
+            .unwrap_or(path_start.len())];
+        let mut start = 0;
+        loop {
+            let end = path.as_bytes()[start..]
+                .iter()
+                .position(|&b| b == b'/')
+                .map_or(path.len(), |k| start + k);
+            let last = end == path.len();
+            match &path[start..end] {
+                segment @ ("." | "..") => {
                     return Err(err(format!("has a {segment:?} path segment")));
                 }
-                "" if i != 0 && !last => {
+                "" if start != 0 && !last => {
                     return Err(err("has an empty path segment ('//')".into()));
                 }
                 _ => {}
             }
+            if last {
+                break;
+            }
+            start = end + 1;
         }
         Ok(Self(Arc::from(s)))
     }

@@ -1165,7 +1165,7 @@ impl<'o> Collector<'o> {
 
     /// Parses one logical body line `Name: value`.
     fn line(&mut self, text: &str, locator: &mut Locator<'_>) {
-        let Some(colon) = text.find(':') else {
+        let Some(colon) = text.bytes().position(|b| b == b':') else {
             let position = locator.locate(0);
             self.diagnose(
                 position,

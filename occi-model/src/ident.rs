@@ -152,6 +152,28 @@ fn is_term_char_1_1(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_')
 }
 
+/// [`TERM_BYTES`]: not a 1.2 term character.
+const NOT_TERM_1_2: u8 = 1;
+/// [`TERM_BYTES`]: not a 1.1 term character.
+const NOT_TERM_1_1: u8 = 2;
+
+/// For every byte, the term grammars it is not a character of, as flags that OR together
+/// over a whole value (non-ASCII bytes are in neither).
+static TERM_BYTES: [u8; 256] = {
+    let mut table = [NOT_TERM_1_2 | NOT_TERM_1_1; 256];
+    let mut b = 0;
+    while b < 128 {
+        // `b` is below 128, so the cast is lossless.
+        #[allow(clippy::cast_possible_truncation)]
+        let c = b as u8 as char;
+        let v12 = c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        let v11 = c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_');
+        table[b] = if v12 { 0 } else { NOT_TERM_1_2 } | if v11 { 0 } else { NOT_TERM_1_1 };
+        b += 1;
+    }
+    table
+};
+
 /// Whether `s` satisfies the 1.2 `term` rule (a byte scan: the rule is ASCII-only).
 fn is_term_1_2(s: &str) -> bool {
     match s.as_bytes() {
@@ -159,7 +181,9 @@ fn is_term_1_2(s: &str) -> bool {
             first.is_ascii_alphanumeric()
                 && rest
                     .iter()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+                    .fold(0, |acc, b| acc | TERM_BYTES[usize::from(*b)])
+                    & NOT_TERM_1_2
+                    == 0
         }
         [] => false,
     }
@@ -170,9 +194,11 @@ fn is_term_1_1(s: &str) -> bool {
     match s.as_bytes() {
         [first, rest @ ..] => {
             first.is_ascii_lowercase()
-                && rest.iter().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_')
-                })
+                && rest
+                    .iter()
+                    .fold(0, |acc, b| acc | TERM_BYTES[usize::from(*b)])
+                    & NOT_TERM_1_1
+                    == 0
         }
         [] => false,
     }
@@ -345,7 +371,11 @@ fn check_uri_chars(s: &str, allow_hash: bool) -> Result<(), String> {
     }
     // Fast path: one byte scan; the reason is worked out below only for a bad value.
     let flags = s.bytes().fold(0, |acc, b| acc | URI_BYTES[usize::from(b)]);
-    let bad = if allow_hash { URI_BAD } else { URI_BAD | URI_HASH };
+    let bad = if allow_hash {
+        URI_BAD
+    } else {
+        URI_BAD | URI_HASH
+    };
     if flags & bad == 0 {
         return if flags & URI_PERCENT == 0 {
             Ok(())
@@ -918,6 +948,26 @@ mod tests {
             if let Ok(id) = CategoryId::parse_type_identifier(&s) { proptest::prop_assert_eq!(id.to_string().parse::<CategoryId>().unwrap(), id); }
             if let Ok(l) = Location::new(&s) { proptest::prop_assert_eq!(Location::new(l.as_str()).unwrap(), l); }
             let _ = EntityId::new(&s);
+        }
+
+        #[test]
+        fn byte_scans_agree_with_the_character_rules(s in "[a-zA-Z0-9._#%:/ ,é-]{0,12}") {
+            let mut chars = s.chars();
+            let first = chars.clone().next();
+            proptest::prop_assert_eq!(
+                is_term_1_2(&s),
+                first.is_some_and(|c| c.is_ascii_alphanumeric()) && chars.clone().skip(1).all(is_term_char_1_2)
+            );
+            proptest::prop_assert_eq!(
+                is_term_1_1(&s),
+                first.is_some_and(|c| c.is_ascii_lowercase()) && chars.by_ref().skip(1).all(is_term_char_1_1)
+            );
+            for allow_hash in [false, true] {
+                let by_char = !s.is_empty()
+                    && s.chars().all(|c| is_uri_char(c) || (allow_hash && c == '#'))
+                    && check_percent(&s).is_ok();
+                proptest::prop_assert_eq!(check_uri_chars(&s, allow_hash).is_ok(), by_char);
+            }
         }
 
         #[test]

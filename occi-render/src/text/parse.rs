@@ -932,7 +932,11 @@ impl<'a> Cursor<'a, '_, '_> {
                 "the rel parameter is empty",
             ));
         }
-        if let Some(q) = uri.find("?action=") {
+        if let Some(q) = uri
+            .bytes()
+            .enumerate()
+            .position(|(k, b)| b == b'?' && uri.as_bytes()[k..].starts_with(b"?action="))
+        {
             const ARULE: &str = "action-link-value";
             let location = self.location(&uri[..q], uri_at, "action-uri")?;
             let term_at = uri_at + q + 8;

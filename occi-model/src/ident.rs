@@ -152,8 +152,63 @@ fn is_term_char_1_1(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_')
 }
 
+/// [`TERM_BYTES`]: not a 1.2 term character.
+const NOT_TERM_1_2: u8 = 1;
+/// [`TERM_BYTES`]: not a 1.1 term character.
+const NOT_TERM_1_1: u8 = 2;
+
+/// For every byte, the term grammars it is not a character of, as flags that OR together
+/// over a whole value (non-ASCII bytes are in neither).
+static TERM_BYTES: [u8; 256] = {
+    let mut table = [NOT_TERM_1_2 | NOT_TERM_1_1; 256];
+    let mut b = 0;
+    while b < 128 {
+        // `b` is below 128, so the cast is lossless.
+        #[allow(clippy::cast_possible_truncation)]
+        let c = b as u8 as char;
+        let v12 = c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+        let v11 = c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_');
+        table[b] = if v12 { 0 } else { NOT_TERM_1_2 } | if v11 { 0 } else { NOT_TERM_1_1 };
+        b += 1;
+    }
+    table
+};
+
+/// Whether `s` satisfies the 1.2 `term` rule (a byte scan: the rule is ASCII-only).
+fn is_term_1_2(s: &str) -> bool {
+    match s.as_bytes() {
+        [first, rest @ ..] => {
+            first.is_ascii_alphanumeric()
+                && rest
+                    .iter()
+                    .fold(0, |acc, b| acc | TERM_BYTES[usize::from(*b)])
+                    & NOT_TERM_1_2
+                    == 0
+        }
+        [] => false,
+    }
+}
+
+/// Whether `s` satisfies the 1.1 `term` rule (a byte scan: the rule is ASCII-only).
+fn is_term_1_1(s: &str) -> bool {
+    match s.as_bytes() {
+        [first, rest @ ..] => {
+            first.is_ascii_lowercase()
+                && rest
+                    .iter()
+                    .fold(0, |acc, b| acc | TERM_BYTES[usize::from(*b)])
+                    & NOT_TERM_1_1
+                    == 0
+        }
+        [] => false,
+    }
+}
+
 /// Checks `s` against the 1.2 `term` rule; returns the reason on failure.
 fn check_term_1_2(s: &str) -> Result<(), String> {
+    if is_term_1_2(s) {
+        return Ok(());
+    }
     let mut chars = s.chars();
     match chars.next() {
         None => return Err("is empty".into()),
@@ -172,6 +227,9 @@ fn check_term_1_2(s: &str) -> Result<(), String> {
 
 /// Checks `s` against the 1.1 `term` rule; returns the reason on failure.
 fn check_term_1_1(s: &str) -> Result<(), String> {
+    if is_term_1_1(s) {
+        return Ok(());
+    }
     let mut chars = s.chars();
     match chars.next() {
         None => return Err("is empty".into()),
@@ -221,17 +279,17 @@ fn is_uri_char(c: char) -> bool {
 
 /// Checks that `s` is an absolute URI's `scheme ":"` prefix; returns the index after `:`.
 fn uri_scheme_end(s: &str) -> Option<usize> {
-    let colon = s.find(':')?;
-    let scheme = &s[..colon];
-    let mut chars = scheme.chars();
-    let first = chars.next()?;
-    if !first.is_ascii_alphabetic() {
-        return None;
-    }
-    if chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) {
-        Some(colon + 1)
-    } else {
-        None
+    let colon = s.bytes().position(|b| b == b':')?;
+    match s.as_bytes()[..colon] {
+        [first, ref rest @ ..]
+            if first.is_ascii_alphabetic()
+                && rest
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) =>
+        {
+            Some(colon + 1)
+        }
+        _ => None,
     }
 }
 
@@ -257,9 +315,73 @@ fn check_percent(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// [`URI_BYTES`]: not an [`is_uri_char`] (non-ASCII bytes never are).
+const URI_BAD: u8 = 1;
+/// [`URI_BYTES`]: `%`.
+const URI_PERCENT: u8 = 2;
+/// [`URI_BYTES`]: `#`.
+const URI_HASH: u8 = 4;
+
+/// The class of every byte, as flags that OR together over a whole value.
+static URI_BYTES: [u8; 256] = {
+    let mut table = [URI_BAD; 256];
+    let mut b = 0;
+    while b < 128 {
+        // `b` is below 128, so the cast is lossless.
+        #[allow(clippy::cast_possible_truncation)]
+        let c = b as u8 as char;
+        let ok = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                '-' | '.'
+                    | '_'
+                    | '~'
+                    | ':'
+                    | '/'
+                    | '?'
+                    | '['
+                    | ']'
+                    | '@'
+                    | '!'
+                    | '$'
+                    | '&'
+                    | '\''
+                    | '('
+                    | ')'
+                    | '*'
+                    | '+'
+                    | ';'
+                    | '='
+                    | '%'
+            );
+        table[b] = match c {
+            '%' => URI_PERCENT,
+            '#' => URI_HASH,
+            _ if ok => 0,
+            _ => URI_BAD,
+        };
+        b += 1;
+    }
+    table
+};
+
 fn check_uri_chars(s: &str, allow_hash: bool) -> Result<(), String> {
     if s.is_empty() {
         return Err("is empty".into());
+    }
+    // Fast path: one byte scan; the reason is worked out below only for a bad value.
+    let flags = s.bytes().fold(0, |acc, b| acc | URI_BYTES[usize::from(b)]);
+    let bad = if allow_hash {
+        URI_BAD
+    } else {
+        URI_BAD | URI_HASH
+    };
+    if flags & bad == 0 {
+        return if flags & URI_PERCENT == 0 {
+            Ok(())
+        } else {
+            check_percent(s)
+        };
     }
     if let Some((i, c)) = s
         .char_indices()
@@ -302,7 +424,7 @@ impl Scheme {
             ));
         }
         check_uri_chars(s, true).map_err(err)?;
-        match s.find('#') {
+        match s.bytes().position(|b| b == b'#') {
             Some(i) if i + 1 == s.len() => Ok(Self(Arc::from(s))),
             Some(i) => Err(err(format!(
                 "has '#' at byte {i} before its end; a scheme ends with its only '#'"
@@ -563,24 +685,39 @@ impl Location {
         let after_scheme = uri_scheme_end(s).map_or(s, |end| &s[end..]);
         let path_start = if let Some(rest) = after_scheme.strip_prefix("//") {
             // Skip the authority.
-            let authority_len = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let authority_len = rest
+                .bytes()
+                .position(|b| matches!(b, b'/' | b'?' | b'#'))
+                .unwrap_or(rest.len());
             &rest[authority_len..]
         } else {
             after_scheme
         };
-        let path = &path_start[..path_start.find(['?', '#']).unwrap_or(path_start.len())];
-        let segments: Vec<&str> = path.split('/').collect();
-        let last = segments.len().saturating_sub(1);
-        for (i, segment) in segments.iter().enumerate() {
-            match *segment {
-                "." | ".." => {
+        // `s` is ASCII (checked above), so every byte index is a character boundary.
+        let path = &path_start[..path_start
+            .bytes()
+            .position(|b| matches!(b, b'?' | b'#'))
+            .unwrap_or(path_start.len())];
+        let mut start = 0;
+        loop {
+            let end = path.as_bytes()[start..]
+                .iter()
+                .position(|&b| b == b'/')
+                .map_or(path.len(), |k| start + k);
+            let last = end == path.len();
+            match &path[start..end] {
+                segment @ ("." | "..") => {
                     return Err(err(format!("has a {segment:?} path segment")));
                 }
-                "" if i != 0 && i != last => {
+                "" if start != 0 && !last => {
                     return Err(err("has an empty path segment ('//')".into()));
                 }
                 _ => {}
             }
+            if last {
+                break;
+            }
+            start = end + 1;
         }
         Ok(Self(Arc::from(s)))
     }
@@ -811,6 +948,26 @@ mod tests {
             if let Ok(id) = CategoryId::parse_type_identifier(&s) { proptest::prop_assert_eq!(id.to_string().parse::<CategoryId>().unwrap(), id); }
             if let Ok(l) = Location::new(&s) { proptest::prop_assert_eq!(Location::new(l.as_str()).unwrap(), l); }
             let _ = EntityId::new(&s);
+        }
+
+        #[test]
+        fn byte_scans_agree_with_the_character_rules(s in "[a-zA-Z0-9._#%:/ ,é-]{0,12}") {
+            let mut chars = s.chars();
+            let first = chars.clone().next();
+            proptest::prop_assert_eq!(
+                is_term_1_2(&s),
+                first.is_some_and(|c| c.is_ascii_alphanumeric()) && chars.clone().skip(1).all(is_term_char_1_2)
+            );
+            proptest::prop_assert_eq!(
+                is_term_1_1(&s),
+                first.is_some_and(|c| c.is_ascii_lowercase()) && chars.by_ref().skip(1).all(is_term_char_1_1)
+            );
+            for allow_hash in [false, true] {
+                let by_char = !s.is_empty()
+                    && s.chars().all(|c| is_uri_char(c) || (allow_hash && c == '#'))
+                    && check_percent(&s).is_ok();
+                proptest::prop_assert_eq!(check_uri_chars(&s, allow_hash).is_ok(), by_char);
+            }
         }
 
         #[test]

@@ -1,5 +1,7 @@
 //! Typed conversions from a [`TextDocument`] to the model documents.
 
+use std::collections::btree_map::Entry;
+
 use occi_model::Entity;
 use occi_model::{
     Action, ActionInvocation, AttributeValue, Attributes, Category, CategoryClass, CategoryId,
@@ -91,41 +93,69 @@ fn forbid(
     Ok(())
 }
 
+/// The `occi.core.*` attributes the conversions read into typed fields; [`CorePositions`]
+/// keeps where each was given, for their error messages.
+const CORE_NAMES: [&str; 7] = [
+    core_attr::ID,
+    core_attr::TITLE,
+    core_attr::SUMMARY,
+    core_attr::SOURCE,
+    core_attr::TARGET,
+    core_attr::SOURCE_KIND,
+    core_attr::TARGET_KIND,
+];
+
+/// Where each of [`CORE_NAMES`] was given (the default position when it was not).
+#[derive(Default)]
+struct CorePositions([Position; CORE_NAMES.len()]);
+
+impl CorePositions {
+    fn get(&self, name: &str) -> Position {
+        CORE_NAMES
+            .iter()
+            .position(|n| *n == name)
+            .map(|k| self.0[k])
+            .unwrap_or_default()
+    }
+}
+
 /// Attribute values by name; a name given twice is an error.
 fn attribute_map(
     rendering: Rendering,
-    attributes: Vec<AttributeRepr>,
-) -> Result<(Attributes, Vec<(String, Position)>), ParseError> {
+    attributes: impl IntoIterator<Item = AttributeRepr>,
+) -> Result<(Attributes, CorePositions), ParseError> {
     let mut map = Attributes::new();
-    let mut positions = Vec::new();
+    let mut positions = CorePositions::default();
     for a in attributes {
-        if map.contains_key(&a.name) {
-            return Err(structure(
-                rendering,
-                a.position,
-                "attribute-repr",
-                "each attribute once",
-                format!("attribute {} is given twice", a.name),
-            ));
+        if let Some(k) = CORE_NAMES.iter().position(|n| a.name == *n) {
+            positions.0[k] = a.position;
         }
-        positions.push((a.name.as_str().to_owned(), a.position));
-        map.insert(a.name, a.value);
+        match map.entry(a.name) {
+            Entry::Occupied(e) => {
+                return Err(structure(
+                    rendering,
+                    a.position,
+                    "attribute-repr",
+                    "each attribute once",
+                    format!("attribute {} is given twice", e.key()),
+                ));
+            }
+            Entry::Vacant(e) => {
+                e.insert(a.value);
+            }
+        }
     }
     Ok((map, positions))
 }
 
 struct Core<'r> {
     rendering: Rendering,
-    positions: &'r [(String, Position)],
+    positions: &'r CorePositions,
 }
 
 impl Core<'_> {
     fn position(&self, name: &str) -> Position {
-        self.positions
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, p)| *p)
-            .unwrap_or_default()
+        self.positions.get(name)
     }
 
     fn string(
@@ -257,9 +287,8 @@ pub(crate) fn entity(
         rendering,
         positions: &positions,
     };
-    let link_id = ext::core::link_id();
     let is_link = match registry.filter(|r| r.kind(&kind).is_some()) {
-        Some(r) => r.is_a(&kind, &link_id),
+        Some(r) => r.is_a(&kind, &ext::core::link_id()),
         None => attrs.contains_key(core_attr::SOURCE) || attrs.contains_key(core_attr::TARGET),
     };
     let id = core.parsed(&mut attrs, core_attr::ID, EntityId::new)?;
@@ -316,14 +345,11 @@ pub(crate) fn entity(
         };
         let (mut la, lpos) = attribute_map(
             rendering,
-            l.attributes
-                .into_iter()
-                .map(|(name, value)| AttributeRepr {
-                    name,
-                    value,
-                    position,
-                })
-                .collect(),
+            l.attributes.into_iter().map(|(name, value)| AttributeRepr {
+                name,
+                value,
+                position,
+            }),
         )?;
         let lcore = Core {
             rendering,
@@ -342,15 +368,19 @@ pub(crate) fn entity(
             CategoryId::parse_type_identifier,
         )?;
         let target_kind = l.rel.into_iter().next();
-        for (name, given) in [
-            (core_attr::TARGET, Some(l.target.to_string())),
-            (
-                core_attr::TARGET_KIND,
-                target_kind.as_ref().map(ToString::to_string),
-            ),
-        ] {
+        for name in [core_attr::TARGET, core_attr::TARGET_KIND] {
+            // Whether `v` is the value the URI (target) or rel (target kind) gives.
+            let given = |v: &str| {
+                if name == core_attr::TARGET {
+                    v == l.target.as_str()
+                } else {
+                    target_kind.as_ref().is_some_and(|k| {
+                        v.strip_prefix(k.scheme().as_str()) == Some(k.term().as_str())
+                    })
+                }
+            };
             if let Some(v) = lcore.string(&mut la, name)?
-                && Some(&v) != given.as_ref()
+                && !given(&v)
             {
                 return Err(structure(
                     rendering,

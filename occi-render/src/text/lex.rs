@@ -1,19 +1,17 @@
 //! Logical lines and the lexical primitives shared by every value parser: optional
 //! whitespace, tokens, quoted strings, numbers.
 //!
-//! Primitives are nom 8 `complete` parsers over `&str`; they borrow from the input and only
-//! allocate when a quoted string holds a backslash escape.
+//! Primitives are byte scanners over `&str` (every delimiter is ASCII, so a byte index they
+//! return is always a character boundary); they borrow from the input and only allocate when
+//! a quoted string holds a backslash escape.
 
 use std::borrow::Cow;
 
-use nom::bytes::complete::{take_while, take_while1};
-use nom::{IResult, Parser};
-
 use crate::Position;
 
-/// Optional whitespace (RFC 7230 `OWS`: SP and HTAB).
-pub(crate) fn ows(i: &str) -> IResult<&str, &str> {
-    take_while(|c| c == ' ' || c == '\t').parse(i)
+/// The length of the optional whitespace (RFC 7230 `OWS`: SP and HTAB) at the start of `i`.
+pub(crate) fn ows(i: &str) -> usize {
+    i.bytes().take_while(|b| matches!(b, b' ' | b'\t')).count()
 }
 
 /// An RFC 7230 `tchar`.
@@ -38,9 +36,29 @@ pub(crate) fn is_tchar(c: char) -> bool {
         )
 }
 
-/// A run of characters that may form a term, attribute or parameter name.
-pub(crate) fn name(i: &str) -> IResult<&str, &str> {
-    take_while1(|c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')).parse(i)
+/// The length of the run of characters at the start of `i` that may form a term, attribute
+/// or parameter name (zero if there is none).
+pub(crate) fn name(i: &str) -> usize {
+    i.bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        .count()
+}
+
+/// Whether one of the eight bytes of `chunk` may need attention inside a quoted string: `"`,
+/// `\`, a byte below 0x20, DEL or 0xC2 (the lead byte of the C1 controls). False positives
+/// are allowed (the caller then looks at each byte), false negatives are not.
+fn chunk_may_be_special(chunk: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // A zero byte of `x` sets the high bit of that byte (or of a higher one) in `zero(x)`.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let below_0x20 = chunk.wrapping_sub(ONES * 0x20) & !chunk & HIGHS;
+    (zero(chunk ^ (ONES * u64::from(b'"')))
+        | zero(chunk ^ (ONES * u64::from(b'\\')))
+        | zero(chunk ^ (ONES * 0x7f))
+        | zero(chunk ^ (ONES * 0xc2))
+        | below_0x20)
+        != 0
 }
 
 /// Why a quoted string failed.
@@ -61,6 +79,14 @@ pub(crate) fn quoted_string(i: &str) -> Result<(&str, Cow<'_, str>), QuotedError
     let mut run_start = 1;
     let mut k = 1;
     while k < bytes.len() {
+        // Skip eight plain bytes at a time.
+        if let Some(chunk) = bytes.get(k..k + 8)
+            && let Ok(chunk) = <[u8; 8]>::try_from(chunk)
+            && !chunk_may_be_special(u64::from_le_bytes(chunk))
+        {
+            k += 8;
+            continue;
+        }
         match bytes[k] {
             b'"' => {
                 let content = match owned {
@@ -240,6 +266,37 @@ mod tests {
         assert_eq!(quoted_string("\"a\\\u{85}\""), Err(QuotedError::Control(3)));
         let (_, s) = quoted_string("\"\\é\"").unwrap();
         assert_eq!(&*s, "é");
+        // The same answers when the special byte sits deep inside an eight-byte chunk.
+        let (rest, s) = quoted_string("\"0123456789abcdef\" x").unwrap();
+        assert_eq!((rest, &*s), (" x", "0123456789abcdef"));
+        let (_, s) = quoted_string("\"0123456789\\\"abcdef\"").unwrap();
+        assert_eq!(&*s, "0123456789\"abcdef");
+        assert_eq!(
+            quoted_string("\"0123456789\u{7f}\""),
+            Err(QuotedError::Control(11))
+        );
+        assert_eq!(
+            quoted_string("\"0123456789\tab\u{85}\""),
+            Err(QuotedError::Control(14))
+        );
+        assert_eq!(
+            quoted_string("\"0123456789\tabcdefghijklmn"),
+            Err(QuotedError::Unterminated)
+        );
+        let (_, s) = quoted_string("\"0123456789\tabcdefgh\u{e9}\u{c3}\"").unwrap();
+        assert_eq!(&*s, "0123456789\tabcdefgh\u{e9}\u{c3}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_chunk_filter_never_misses_a_special_byte(chunk: [u8; 8]) {
+            let special = chunk
+                .iter()
+                .any(|&b| b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f || b == 0xc2);
+            if special {
+                proptest::prop_assert!(chunk_may_be_special(u64::from_le_bytes(chunk)));
+            }
+        }
     }
 
     #[test]

@@ -68,15 +68,40 @@ enum Ctx {
     Param,
 }
 
+/// The schemes seen so far in one document, so that a scheme repeated on every line is
+/// validated and allocated once.
+#[derive(Default)]
+struct Schemes([Option<Scheme>; 8]);
+
+impl Schemes {
+    /// The scheme `raw`: a clone of an earlier one, or newly validated (and remembered while
+    /// there is room).
+    fn get(&mut self, raw: &str) -> Result<Scheme, occi_model::IdentError> {
+        for slot in &mut self.0 {
+            match slot {
+                Some(known) if known.as_str() == raw => return Ok(known.clone()),
+                Some(_) => {}
+                None => {
+                    let scheme = Scheme::new(raw)?;
+                    *slot = Some(scheme.clone());
+                    return Ok(scheme);
+                }
+            }
+        }
+        Scheme::new(raw)
+    }
+}
+
 /// The parser of one logical line (or one header field value).
-struct Cursor<'a, 'o> {
+struct Cursor<'a, 'o, 'c> {
     s: &'a str,
     pos: usize,
     options: &'o ParseOptions,
     devs: Vec<Dev>,
+    schemes: &'c mut Schemes,
 }
 
-impl<'a> Cursor<'a, '_> {
+impl<'a> Cursor<'a, '_, '_> {
     fn rest(&self) -> &'a str {
         &self.s[self.pos..]
     }
@@ -96,21 +121,15 @@ impl<'a> Cursor<'a, '_> {
 
     /// Skips optional whitespace; whether there was any.
     fn ows(&mut self) -> bool {
-        let before = self.pos;
-        if let Ok((rest, _)) = lex::ows(self.rest()) {
-            self.pos = self.s.len() - rest.len();
-        }
-        self.pos != before
+        let n = lex::ows(self.rest());
+        self.pos += n;
+        n != 0
     }
 
     fn take_name(&mut self) -> &'a str {
-        match lex::name(self.rest()) {
-            Ok((rest, name)) => {
-                self.pos = self.s.len() - rest.len();
-                name
-            }
-            Err(_) => "",
-        }
+        let start = self.pos;
+        self.pos += lex::name(self.rest());
+        &self.s[start..self.pos]
     }
 
     fn take_until(&mut self, stop: impl Fn(u8) -> bool) -> &'a str {
@@ -351,7 +370,17 @@ impl<'a> Cursor<'a, '_> {
     }
 
     fn type_identifier(&mut self, raw: &str, at: usize) -> Result<CategoryId, Fail> {
-        let id = CategoryId::parse_type_identifier(raw).map_err(|e| {
+        // `CategoryId::parse_type_identifier`, with the scheme looked up first.
+        let id = match raw.bytes().rposition(|b| b == b'#') {
+            Some(hash) if hash + 1 < raw.len() => {
+                let (scheme, term) = raw.split_at(hash + 1);
+                self.schemes
+                    .get(scheme)
+                    .and_then(|scheme| Ok(CategoryId::new(scheme, Term::new(term)?)))
+            }
+            _ => CategoryId::parse_type_identifier(raw),
+        }
+        .map_err(|e| {
             fail(
                 at,
                 ParseErrorKind::Identifier,
@@ -360,8 +389,8 @@ impl<'a> Cursor<'a, '_> {
                 e.to_string(),
             )
         })?;
-        let term_at = at + raw.rfind('#').map_or(0, |i| i + 1);
         if !id.term().conforms_to(self.options.version()) {
+            let term_at = at + raw.rfind('#').map_or(0, |i| i + 1);
             // Re-check with the version grammar for the deviation or the error.
             self.term(id.term().as_str(), term_at)?;
         }
@@ -371,12 +400,18 @@ impl<'a> Cursor<'a, '_> {
     /// Space-separated type identifiers.
     fn type_identifiers(&mut self, raw: &str, at: usize) -> Result<Vec<CategoryId>, Fail> {
         let mut ids = Vec::new();
-        let mut offset = 0;
-        for word in raw.split([' ', '\t']) {
-            if !word.is_empty() {
-                ids.push(self.type_identifier(word, at + offset)?);
+        let b = raw.as_bytes();
+        let mut k = 0;
+        while k < b.len() {
+            if matches!(b[k], b' ' | b'\t') {
+                k += 1;
+                continue;
             }
-            offset += word.len() + 1;
+            let start = k;
+            while k < b.len() && !matches!(b[k], b' ' | b'\t') {
+                k += 1;
+            }
+            ids.push(self.type_identifier(&raw[start..k], at + start)?);
         }
         Ok(ids)
     }
@@ -395,7 +430,7 @@ impl<'a> Cursor<'a, '_> {
     }
 
     fn scheme(&mut self, raw: &str, at: usize, term: &Term) -> Result<Scheme, Fail> {
-        match Scheme::new(raw) {
+        match self.schemes.get(raw) {
             Ok(s) => Ok(s),
             Err(e) => {
                 if let Some(stripped) = raw.strip_suffix(term.as_str())
@@ -897,7 +932,11 @@ impl<'a> Cursor<'a, '_> {
                 "the rel parameter is empty",
             ));
         }
-        if let Some(q) = uri.find("?action=") {
+        if let Some(q) = uri
+            .bytes()
+            .enumerate()
+            .position(|(k, b)| b == b'?' && uri.as_bytes()[k..].starts_with(b"?action="))
+        {
             const ARULE: &str = "action-link-value";
             let location = self.location(&uri[..q], uri_at, "action-uri")?;
             let term_at = uri_at + q + 8;
@@ -1056,6 +1095,7 @@ fn other(version: OcciVersion) -> OcciVersion {
 /// Collects diagnostics and deviations of a whole document.
 struct Collector<'o> {
     options: &'o ParseOptions,
+    schemes: Schemes,
     doc: TextDocument,
     deviations: Vec<Deviation>,
     diagnostics: Vec<Diagnostic>,
@@ -1067,6 +1107,7 @@ impl<'o> Collector<'o> {
     fn new(options: &'o ParseOptions) -> Self {
         Self {
             options,
+            schemes: Schemes::default(),
             doc: TextDocument::default(),
             deviations: Vec::new(),
             diagnostics: Vec::new(),
@@ -1096,6 +1137,7 @@ impl<'o> Collector<'o> {
             pos: start,
             options: self.options,
             devs: Vec::new(),
+            schemes: &mut self.schemes,
         };
         // Values of a bad line are dropped; the parse fails anyway.
         let before = (
@@ -1127,7 +1169,7 @@ impl<'o> Collector<'o> {
 
     /// Parses one logical body line `Name: value`.
     fn line(&mut self, text: &str, locator: &mut Locator<'_>) {
-        let Some(colon) = text.find(':') else {
+        let Some(colon) = text.bytes().position(|b| b == b':') else {
             let position = locator.locate(0);
             self.diagnose(
                 position,

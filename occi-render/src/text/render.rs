@@ -3,7 +3,7 @@
 use http::{HeaderMap, HeaderName, HeaderValue};
 use occi_model::{
     ActionInvocation, AttributeDefinition, AttributeValue, Category, CategoryClass, CategoryId,
-    Entity, Link, Location, Resource, core_attr, ext,
+    Entity, Float, Link, Location, Resource, core_attr, ext,
 };
 
 use super::{Field, TextDocument};
@@ -33,8 +33,21 @@ impl Out for Lines {
 }
 
 /// text/occi: one comma-separated field value per field name.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Fields([String; 4]);
+
+impl Default for Fields {
+    /// Room for the Categories, Links and attributes of a typical entity, so that rendering
+    /// one seldom grows a buffer.
+    fn default() -> Self {
+        Self([
+            String::with_capacity(256),
+            String::with_capacity(256),
+            String::with_capacity(256),
+            String::new(),
+        ])
+    }
+}
 
 impl Out for Fields {
     fn begin(&mut self, field: Field) -> &mut String {
@@ -50,6 +63,7 @@ impl Out for Fields {
 
 impl Fields {
     pub(crate) fn into_headers(self, headers: &mut HeaderMap) {
+        headers.reserve(self.0.iter().filter(|v| !v.is_empty()).count());
         let names = [
             Field::Category,
             Field::Link,
@@ -86,11 +100,27 @@ pub(crate) fn string_ok(s: &str) -> bool {
     !s.chars().any(is_bad_char)
 }
 
+/// The bytes [`quoted`] must look at: `"`, `\`, controls below 0x20, DEL and 0xC2 (the
+/// lead byte of the C1 controls).
+static NEEDS_CARE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table[0x7f] = true;
+    table[0xc2] = true;
+    table
+};
+
 /// Appends `s` as a quoted-string: `"` and `\` escaped, control characters replaced.
 pub(crate) fn quoted(out: &mut String, s: &str) {
     out.push('"');
     if s.bytes()
-        .any(|b| b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f || b == 0xc2)
+        .fold(false, |acc, b| acc | NEEDS_CARE[usize::from(b)])
     {
         for c in s.chars() {
             match c {
@@ -124,8 +154,27 @@ fn integer(out: &mut String, v: i64) {
     if v < 0 {
         out.push('-');
     }
-    for &b in &buf[k..] {
-        out.push(char::from(b));
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[k..]).unwrap_or_default());
+}
+
+/// Appends a Float as its `Display` does: an integral value below 2^53 in magnitude prints
+/// its exact integer digits and `.0`, written here without the formatting machinery.
+fn float(out: &mut String, f: Float) {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    let v = f.get();
+    if v.fract() == 0.0 && v.abs() < EXACT {
+        if v == 0.0 && v.is_sign_negative() {
+            out.push_str("-0.0");
+        } else {
+            // Integral and below 2^53 in magnitude, so the conversion is exact.
+            #[allow(clippy::cast_possible_truncation)]
+            integer(out, v as i64);
+            out.push_str(".0");
+        }
+    } else {
+        use std::fmt::Write;
+        let _ = write!(out, "{f}");
     }
 }
 
@@ -135,10 +184,7 @@ pub(crate) fn value(out: &mut String, v: &AttributeValue) {
     match v {
         AttributeValue::String(s) => quoted(out, s),
         AttributeValue::Integer(i) => integer(out, *i),
-        AttributeValue::Float(f) => {
-            use std::fmt::Write;
-            let _ = write!(out, "{f}");
-        }
+        AttributeValue::Float(f) => float(out, *f),
         AttributeValue::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         AttributeValue::List(_) | AttributeValue::Map(_) => out.push_str("\"\""),
     }
@@ -546,5 +592,55 @@ pub(crate) fn can_render_entity(e: &Entity) -> bool {
                 })
         }
         Entity::Link(l) => opt_ok(l.title.as_ref()) && attrs_ok(&l.attributes),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_render_as_their_display() {
+        for v in [
+            0.0,
+            -0.0,
+            2.0,
+            -2.0,
+            2.5,
+            1e15,
+            -1e15,
+            9_007_199_254_740_991.0,
+            9_007_199_254_740_992.0,
+            1e300,
+            -1e-300,
+            f64::MAX,
+            f64::MIN,
+            0.1 + 0.2,
+        ] {
+            let f = Float::new(v).unwrap();
+            let mut out = String::new();
+            float(&mut out, f);
+            assert_eq!(out, f.to_string(), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn integers_render_as_their_display() {
+        for v in [0, 1, -1, 10, -10, i64::MAX, i64::MIN] {
+            let mut out = String::new();
+            integer(&mut out, v);
+            assert_eq!(out, v.to_string());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_float_renders_as_its_display(v: f64) {
+            if let Some(f) = Float::new(v) {
+                let mut out = String::new();
+                float(&mut out, f);
+                proptest::prop_assert_eq!(out, f.to_string());
+            }
+        }
     }
 }

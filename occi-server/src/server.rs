@@ -826,6 +826,13 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
 
     fn query_interface(ctx: &Ctx) -> Result<Reply, Failure> {
         let filter = Self::read_filter(ctx)?;
+        for id in &filter.categories {
+            if ctx.registry.get(id).is_none() {
+                return Err(Failure::bad_request(format!(
+                    "the filter names the unknown category {id}"
+                )));
+            }
+        }
         let names: Vec<_> = filter.attributes.iter().map(|(n, _)| n.clone()).collect();
         let categories: Vec<Category> = ctx
             .registry

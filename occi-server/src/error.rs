@@ -17,6 +17,8 @@ pub(crate) struct Failure {
     pub(crate) details: Vec<String>,
     /// The `Allow` header of a 405.
     pub(crate) allow: Option<&'static str>,
+    /// A concurrent request changed what this one read: running it again may succeed.
+    pub(crate) retryable: bool,
 }
 
 impl Failure {
@@ -26,6 +28,7 @@ impl Failure {
             message: message.into(),
             details: Vec::new(),
             allow: None,
+            retryable: false,
         }
     }
 
@@ -93,10 +96,13 @@ impl Failure {
 
     pub(crate) fn store(error: &StoreError) -> Self {
         match error.kind() {
-            StoreErrorKind::Conflict => Self::new(
-                StatusCode::CONFLICT,
-                format!("the request conflicts with a concurrent change: {error}"),
-            ),
+            StoreErrorKind::Conflict => Self {
+                retryable: true,
+                ..Self::new(
+                    StatusCode::CONFLICT,
+                    format!("the request conflicts with a concurrent change: {error}"),
+                )
+            },
             StoreErrorKind::Unavailable => {
                 tracing::warn!(%error, "store unavailable");
                 Self::new(

@@ -22,9 +22,9 @@
 //!   `Host`, per request, never stored); entity renderings use paths. Incoming absolute URLs
 //!   under the base URL are turned back into paths.
 //! * **Ids.** The server gives every entity an `urn:uuid:` id and serves it at
-//!   `<kind location><uuid>`. A client may propose an `urn:uuid:` id, which then names the
-//!   location too; any other proposed id is refused (400), so ids stay unique without an
-//!   index.
+//!   `<kind location><uuid>`. A client may propose an id that no entity holds (409
+//!   otherwise): with POST it must be an `urn:uuid:` id, which then names the location too
+//!   (400 otherwise); with PUT to a chosen path any URI will do.
 //! * **Unsupported `Content-Type`** is 415 (correct HTTP; OCCI lists no code, spec §0.3).
 //!   A body without `Content-Type` is read as text/plain in OCCI 1.1 and refused (400) in
 //!   OCCI 1.2. OCCI data in request headers is read when the body is empty.
@@ -366,9 +366,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 let base = ctx.base.clone();
                 let mut result = self.dispatch(&ctx, &target).await;
                 let mut attempts = 1;
-                while attempts < COMMIT_ATTEMPTS
-                    && matches!(&result, Err(f) if f.status == StatusCode::CONFLICT && f.message.starts_with("the request conflicts"))
-                {
+                while attempts < COMMIT_ATTEMPTS && matches!(&result, Err(f) if f.retryable) {
                     attempts += 1;
                     result = self.dispatch(&ctx, &target).await;
                 }
@@ -709,18 +707,21 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             .collect()
     }
 
-    /// The location of the entity with this id: `urn:uuid:` ids name their location.
-    async fn locate_id(&self, id: &EntityId) -> Result<Location, Failure> {
-        let found = self
-            .shared
-            .store
+    /// The location of the entity with this id (a scan: the store keeps no id index, and
+    /// ids are looked up only when a client names an entity by id or proposes one).
+    async fn find_id(&self, id: &EntityId) -> Result<Option<Location>, Failure> {
+        Ok(self
             .scan(&Scope::All)
-            .await
-            .map_err(|e| Failure::store(&e))?
+            .await?
             .into_iter()
-            .find(|s| s.entity.id() == Some(id));
-        found
-            .and_then(|s| s.entity.location().cloned())
+            .find(|s| s.entity.id() == Some(id))
+            .and_then(|s| s.entity.location().cloned()))
+    }
+
+    /// Like [`Self::find_id`], but an unknown id is a 404.
+    async fn locate_id(&self, id: &EntityId) -> Result<Location, Failure> {
+        self.find_id(id)
+            .await?
             .ok_or_else(|| Failure::not_found(format!("no entity has the id {id}")))
     }
 
@@ -953,7 +954,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 }
             }
             match self.commit(changes).await {
-                Err(f) if f.status == StatusCode::CONFLICT => {}
+                Err(f) if f.retryable => {}
                 other => return other,
             }
         }
@@ -1217,6 +1218,15 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 entity.kind()
             )));
         };
+        // A proposed id is taken only when no entity holds it (ids are unique, C12 §5.4).
+        if let Some(proposed) = entity.id()
+            && self.find_id(proposed).await?.is_some()
+        {
+            return Err(Failure::new(
+                StatusCode::CONFLICT,
+                format!("an entity with the id {proposed} exists already"),
+            ));
+        }
         let (id, location) = if let Some(at) = at {
             let parent = &at.as_str()[..at.as_str().rfind('/').map_or(0, |i| i + 1)];
             if parent != kind_location.as_str() {
@@ -1237,6 +1247,12 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             };
             let location = Location::new(&format!("{kind_location}{uuid}"))
                 .map_err(|e| Failure::bad_request(e.to_string()))?;
+            if self.get_stored(&location).await?.is_some() {
+                return Err(Failure::new(
+                    StatusCode::CONFLICT,
+                    format!("{location} exists already"),
+                ));
+            }
             (new_id(uuid), location)
         };
         set_identity(&mut entity, id, &location);
@@ -1274,13 +1290,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 expect: Expect::Absent,
             },
         );
-        self.commit(changes).await.map_err(|f| {
-            if f.status == StatusCode::CONFLICT && at.is_none() {
-                Failure::new(StatusCode::CONFLICT, format!("{location} exists already"))
-            } else {
-                f
-            }
-        })?;
+        self.commit(changes).await?;
         Ok(Reply {
             status: StatusCode::CREATED,
             location: Some(absolute(&ctx.base, &location)),

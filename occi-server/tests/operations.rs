@@ -494,6 +494,45 @@ fn a_client_may_propose_an_urn_uuid_id() {
 }
 
 #[test]
+fn a_proposed_id_must_be_unused_whichever_way_the_entity_is_created() {
+    let s = server();
+    // PUT to a chosen path takes any unused URI as id.
+    let id = "urn:uuid:0b7c4f1e-1d2e-4c3b-9a8f-7e6d5c4b3a29";
+    req("PUT", "/compute/chosen")
+        .plain(&format!(
+            "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"{id}\"\n"
+        ))
+        .send(&s)
+        .expect(201, &[]);
+    // The same id again, by POST (whose location the id would name) or by PUT elsewhere.
+    fails_unchanged(
+        &s,
+        req("POST", "/compute/").plain(&format!(
+            "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"{id}\"\n"
+        )),
+        409,
+        &["with the id", "exists already"],
+    );
+    fails_unchanged(
+        &s,
+        req("PUT", "/compute/other").plain(&format!(
+            "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"{id}\"\n"
+        )),
+        409,
+        &["with the id", "exists already"],
+    );
+    // POST derives the location from the id, so only urn:uuid: ids are taken there.
+    fails_unchanged(
+        &s,
+        req("POST", "/compute/").plain(&format!(
+            "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"/compute/x\"\n"
+        )),
+        400,
+        &["urn:uuid:"],
+    );
+}
+
+#[test]
 fn create_with_a_template_takes_its_defaults() {
     let s = server();
     let r = req("POST", "/compute/")

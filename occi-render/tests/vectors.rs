@@ -292,16 +292,8 @@ mod json_dialects {
 /// The typed model of a vector as GFD.225 JSON, or `None` when lenient parsing fails.
 fn model_json(dir: &str, name: &str, input: &[u8]) -> Option<String> {
     let options = ParseOptions::lenient();
-    let entities = |entities: Vec<Entity>| {
-        let mut collection = json::EntityCollection::default();
-        for e in entities {
-            match e {
-                Entity::Resource(r) => collection.resources.push(r),
-                Entity::Link(l) => collection.links.push(l),
-            }
-        }
-        json::render_entity_collection(&collection)
-    };
+    let entities =
+        |entities: Vec<Entity>| json::render_entity_collection(&entities.into_iter().collect());
     let locations = |locations: Vec<occi_render::occi_model::Location>| {
         let refs: Vec<json::EntityRef> = locations
             .into_iter()

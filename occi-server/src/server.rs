@@ -1563,14 +1563,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             }
             (Payload::Entity(entity), _) => text::plain::render_entity(&entity),
             (Payload::Listing(entities), MediaType::OcciJson | MediaType::Json) => {
-                let mut collection = json::EntityCollection::default();
-                for e in entities {
-                    match e {
-                        Entity::Resource(r) => collection.resources.push(r),
-                        Entity::Link(l) => collection.links.push(l),
-                    }
-                }
-                json::render_entity_collection(&collection)
+                json::render_entity_collection(&entities.into_iter().collect())
             }
             (Payload::Listing(entities), media) => {
                 let locations: Vec<Location> = entities

@@ -128,6 +128,20 @@ pub struct EntityCollection {
     pub links: Vec<Link>,
 }
 
+impl FromIterator<Entity> for EntityCollection {
+    /// Sorts entities into resources and links, keeping their order within each.
+    fn from_iter<I: IntoIterator<Item = Entity>>(entities: I) -> Self {
+        let mut out = Self::default();
+        for entity in entities {
+            match entity {
+                Entity::Resource(r) => out.resources.push(r),
+                Entity::Link(l) => out.links.push(l),
+            }
+        }
+        out
+    }
+}
+
 /// A collection of categories: `{"kinds":[…]}`, `{"mixins":[…]}`, `{"actions":[…]}` or the
 /// `model` object holding several (J12 §3.4), which is what the query interface answers.
 #[derive(Debug, Clone, PartialEq, Default)]

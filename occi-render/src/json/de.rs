@@ -1007,62 +1007,36 @@ impl<'de> Visitor<'de> for ModelSeed<'_, 'de> {
                     );
                 }
                 "links" => doc.links = Some(member!(ctx, map, key, LinksSeed { ctx: &mut *ctx })),
-                "kinds" => {
-                    let cs = member!(
+                "kinds" | "mixins" | "actions" => {
+                    let class = match &*key {
+                        "kinds" => CategoryClass::Kind,
+                        "mixins" => CategoryClass::Mixin,
+                        _ => CategoryClass::Action,
+                    };
+                    let categories = member!(
                         ctx,
                         map,
                         key,
                         CategoriesSeed {
                             ctx: &mut *ctx,
-                            class: CategoryClass::Kind
+                            class
                         }
                     );
-                    doc.kinds = Some(
-                        cs.into_iter()
-                            .filter_map(|c| match c {
-                                Category::Kind(k) => Some(k),
-                                _ => None,
-                            })
-                            .collect(),
-                    );
-                }
-                "mixins" => {
-                    let cs = member!(
-                        ctx,
-                        map,
-                        key,
-                        CategoriesSeed {
-                            ctx: &mut *ctx,
-                            class: CategoryClass::Mixin
+                    // The member is present even when its array is empty.
+                    match class {
+                        CategoryClass::Kind => doc.kinds = Some(Vec::new()),
+                        CategoryClass::Mixin => doc.mixins = Some(Vec::new()),
+                        CategoryClass::Action => doc.actions = Some(Vec::new()),
+                    }
+                    for category in categories {
+                        match category {
+                            Category::Kind(k) => doc.kinds.get_or_insert_with(Vec::new).push(k),
+                            Category::Mixin(m) => doc.mixins.get_or_insert_with(Vec::new).push(m),
+                            Category::Action(a) => {
+                                doc.actions.get_or_insert_with(Vec::new).push(a);
+                            }
                         }
-                    );
-                    doc.mixins = Some(
-                        cs.into_iter()
-                            .filter_map(|c| match c {
-                                Category::Mixin(m) => Some(m),
-                                _ => None,
-                            })
-                            .collect(),
-                    );
-                }
-                "actions" => {
-                    let cs = member!(
-                        ctx,
-                        map,
-                        key,
-                        CategoriesSeed {
-                            ctx: &mut *ctx,
-                            class: CategoryClass::Action
-                        }
-                    );
-                    doc.actions = Some(
-                        cs.into_iter()
-                            .filter_map(|c| match c {
-                                Category::Action(a) => Some(a),
-                                _ => None,
-                            })
-                            .collect(),
-                    );
+                    }
                 }
                 _ => ctx.unknown(
                     &mut map,

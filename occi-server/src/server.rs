@@ -102,6 +102,10 @@ impl<S, A> Clone for Occi<S, A> {
 #[derive(Debug)]
 struct Shared<S, A> {
     config: Config,
+    /// `Server` (with the `OCCI/x.y` token) and `Accept` (the media types offered): the same
+    /// on every response, so built once.
+    server_header: HeaderValue,
+    accept_header: HeaderValue,
     /// Copy-on-write: a request takes the current `Arc` and keeps a consistent view; the
     /// query interface swaps in a new registry when user Mixins change.
     registry: RwLock<Arc<Registry>>,
@@ -241,21 +245,36 @@ impl<S, A> OcciBuilder<S, A> {
                 config.default_media_type
             )));
         }
-        if HeaderValue::from_str(&config.server_name).is_err() {
-            return Err(ConfigError(format!(
-                "the server name {:?} is not a valid header value",
-                config.server_name
-            )));
-        }
-        if config.max_page_size == 0 {
-            return Err(ConfigError("the maximum page size must be positive".into()));
-        }
         let registry = self
             .registry
             .unwrap_or_else(|| Registry::new(OcciVersion::V1_2));
+        let server = format!(
+            "{} {}",
+            config.server_name,
+            registry.version().product_token()
+        );
+        let server_header = HeaderValue::from_str(&server).map_err(|_| {
+            ConfigError(format!(
+                "the server name {:?} is not a valid header value",
+                config.server_name
+            ))
+        })?;
+        let accept = config
+            .offered
+            .iter()
+            .map(|m| m.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let accept_header =
+            HeaderValue::from_str(&accept).expect("media type names are visible ASCII");
+        if config.max_page_size == 0 {
+            return Err(ConfigError("the maximum page size must be positive".into()));
+        }
         Ok(Occi {
             shared: Arc::new(Shared {
                 config,
+                server_header,
+                accept_header,
                 registry: RwLock::new(Arc::new(registry)),
                 store: self.store,
                 actions: self.actions,
@@ -339,7 +358,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
     /// [`Occi::handle`] runs (a body over the limit while it is read).
     pub(crate) fn reject(&self, status: StatusCode, message: String) -> Response<Bytes> {
         let mut response = Self::render_failure(&Failure::new(status, message), None);
-        self.finish(&mut response, self.current_registry().version(), false);
+        self.finish(&mut response, false);
         response
     }
 
@@ -357,7 +376,6 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
     /// Handles one request. Never fails: every problem is an error response.
     pub async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
         let registry = self.current_registry();
-        let version = registry.version();
         let is_head = request.method() == Method::HEAD;
         let (parts, body) = request.into_parts();
         let mut response = match self.prepare(registry, parts, body) {
@@ -377,7 +395,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             }
             Err((failure, media)) => Self::render_failure(&failure, media),
         };
-        self.finish(&mut response, version, is_head);
+        self.finish(&mut response, is_head);
         response
     }
 
@@ -1642,23 +1660,11 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
     }
 
     /// Headers every response carries; HEAD loses its body.
-    fn finish(&self, response: &mut Response<Bytes>, version: OcciVersion, is_head: bool) {
-        let server = format!("{} {}", self.config().server_name, version.product_token());
+    fn finish(&self, response: &mut Response<Bytes>, is_head: bool) {
         let length = response.body().len();
         let headers = response.headers_mut();
-        if let Ok(value) = HeaderValue::from_str(&server) {
-            headers.insert(header::SERVER, value);
-        }
-        let accept = self
-            .config()
-            .offered
-            .iter()
-            .map(|m| m.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        if let Ok(value) = HeaderValue::from_str(&accept) {
-            headers.insert(header::ACCEPT, value);
-        }
+        headers.insert(header::SERVER, self.shared.server_header.clone());
+        headers.insert(header::ACCEPT, self.shared.accept_header.clone());
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
         if is_head {
             *response.body_mut() = Bytes::new();

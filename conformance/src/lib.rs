@@ -12,11 +12,14 @@
 //! The checks that drive a live server and the offline `lint` are built on top of these.
 
 pub mod catalogue;
+pub mod checks;
 pub mod exchange;
 pub mod glob;
 pub mod outcome;
 pub mod reporters;
 pub mod results;
+pub mod runner;
+pub mod transport;
 
 pub use occi_model;
 pub use occi_render;

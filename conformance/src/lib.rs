@@ -15,6 +15,7 @@ pub mod catalogue;
 pub mod checks;
 pub mod exchange;
 pub mod glob;
+pub mod lint;
 pub mod outcome;
 pub mod reporters;
 pub mod results;

@@ -37,6 +37,15 @@ fn server(version: OcciVersion) -> OcciService<occi_server::InMemoryStore, Simul
 }
 
 async fn self_test(version: OcciVersion, profiles: Vec<Profile>) -> RunReport {
+    self_test_with(version, profiles, true, vec![]).await
+}
+
+async fn self_test_with(
+    version: OcciVersion,
+    profiles: Vec<Profile>,
+    allow_mutation: bool,
+    only: Vec<String>,
+) -> RunReport {
     let transport = Arc::new(ServiceTransport::new(
         server(version),
         "http://occi.test:8080",
@@ -45,7 +54,8 @@ async fn self_test(version: OcciVersion, profiles: Vec<Profile>) -> RunReport {
         target: "http://occi.test:8080".to_owned(),
         profiles,
         options: RunOptions {
-            allow_mutation: true,
+            allow_mutation,
+            only,
             timeout_ms: 10_000,
             ..RunOptions::default()
         },
@@ -186,4 +196,45 @@ async fn dump() {
             }
         }
     }
+}
+
+/// A fixed run (read-only, the first query interface checks) with timings zeroed.
+async fn fixed_run() -> RunReport {
+    let mut report = self_test_with(
+        OcciVersion::V1_2,
+        vec![Profile::Core, Profile::Occi12],
+        false,
+        vec!["QI-00?".to_owned(), "ENT-001".to_owned()],
+    )
+    .await;
+    "2025-01-31T12:00:00Z".clone_into(&mut report.started_at);
+    report.duration_ms = 0;
+    for test in &mut report.tests {
+        test.duration_ms = 0;
+        for check in &mut test.checks {
+            for exchange in &mut check.exchanges {
+                exchange.duration_ms = 0;
+            }
+        }
+    }
+    report.recompute();
+    report
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn snapshots_of_a_fixed_run() {
+    use occi_conformance::reporters::{human, junit};
+    let report = fixed_run().await;
+    insta::assert_snapshot!(
+        "fixed_run_human",
+        human::render(
+            &report,
+            human::HumanOptions {
+                color: false,
+                verbose: true
+            }
+        )
+    );
+    insta::assert_snapshot!("fixed_run_junit", junit::render(&report));
+    insta::assert_snapshot!("fixed_run_json", report.to_json());
 }

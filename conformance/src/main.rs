@@ -1,8 +1,18 @@
 //! The `occi-conformance` command.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Read as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{HeaderName, HeaderValue};
+use occi_conformance::lint::{self, LintOptions, Media};
+use occi_conformance::occi_model;
+use occi_conformance::outcome::TestResult;
+use occi_conformance::results::RunOptions;
+use occi_conformance::runner::{self, RunConfig};
+use occi_conformance::transport::HttpTransport;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use occi_conformance::catalogue::{Catalogue, Coverage, GROUPS, Profile, Selection};
@@ -11,11 +21,10 @@ use occi_conformance::results::RunReport;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success
+  0  success: conformant for the selected profiles (run), a valid message (lint)
+  1  non-conformant: a MUST requirement failed, or a SHOULD in strict mode (run);
+     an invalid message (lint)
   2  usage error, or an input file that cannot be read or understood
-The verdict of a run, recorded in its results file, maps to exit codes too:
-  0  conformant: no check failed
-  1  non-conformant: a MUST requirement failed (or a SHOULD, in strict mode)
   3  not assessed: the target never answered, or nothing failed but a MUST requirement
      ended only in harness or network errors";
 
@@ -35,6 +44,90 @@ enum Command {
     /// Re-render a saved results file as terminal text, HTML or JUnit XML.
     #[command(after_help = EXIT_CODES)]
     Report(ReportArgs),
+    /// Run the suite against an OCCI endpoint (plain HTTP/1.1; read-only unless
+    /// --allow-mutation).
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+    /// Validate a captured OCCI message offline: a bare body, or a whole HTTP/1.1 request or
+    /// response as captured.
+    #[command(after_help = EXIT_CODES)]
+    Lint(LintArgs),
+}
+
+// These doc comments are the --help text, printed as they are, not Markdown.
+#[allow(clippy::doc_markdown)]
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The target's base URL, e.g. http://127.0.0.1:8080 (http only; redirects are not
+    /// followed).
+    url: String,
+    /// Profiles to check, comma-separated: core, infrastructure, text-plain, text-occi, json,
+    /// occi-1.1, occi-1.2 (default: all).
+    #[arg(long, value_parser = parse_profile, value_delimiter = ',')]
+    profile: Vec<Profile>,
+    /// Allow tests that create, change or delete (everything they create is named after the
+    /// run id and removed afterwards).
+    #[arg(long)]
+    allow_mutation: bool,
+    /// SHOULD requirements count as MUST.
+    #[arg(long)]
+    strict: bool,
+    /// Check only requirement ids matching this glob (repeatable or comma-separated).
+    #[arg(long, value_name = "GLOB", value_delimiter = ',')]
+    only: Vec<String>,
+    /// Leave out requirement ids matching this glob (repeatable or comma-separated).
+    #[arg(long, value_name = "GLOB", value_delimiter = ',')]
+    skip: Vec<String>,
+    /// An extra header sent with every request, 'Name: value' (repeatable; for credentials;
+    /// values are never recorded).
+    #[arg(long = "header", value_name = "'NAME: VALUE'")]
+    headers: Vec<String>,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
+    timeout: f64,
+    /// Write the results file (JSON) to FILE.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Write a JUnit XML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write a self-contained HTML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Use this run id instead of a random one.
+    #[arg(long, value_name = "ID")]
+    run_id: Option<String>,
+    /// Also list the checks of passing tests.
+    #[arg(long)]
+    verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LintVersion {
+    #[value(name = "1.1")]
+    V11,
+    #[value(name = "1.2")]
+    V12,
+}
+
+#[derive(Debug, clap::Args)]
+struct LintArgs {
+    /// The message file, or - for standard input.
+    file: PathBuf,
+    /// The media type of a bare body: text/plain, text/occi (the file holds header lines),
+    /// text/uri-list or application/occi+json (default text/plain). A whole HTTP message
+    /// uses its own Content-Type.
+    #[arg(long = "type", value_name = "MEDIA")]
+    media: Option<String>,
+    /// The OCCI version whose grammar applies.
+    #[arg(long, value_enum, default_value = "1.2")]
+    version: LintVersion,
+    /// Deviations that lenient parsing forgives make the message invalid.
+    #[arg(long)]
+    strict: bool,
+    /// Print the message re-rendered in this media type.
+    #[arg(long, value_name = "MEDIA")]
+    to: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -91,11 +184,13 @@ struct UsageError(String);
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::List(args) => list(&args),
-        Command::Report(args) => report(&args),
+        Command::List(args) => list(&args).map(|()| 0),
+        Command::Report(args) => report(&args).map(|()| 0),
+        Command::Run(args) => run(&args),
+        Command::Lint(args) => lint(&args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(UsageError(message)) => {
             let _ = writeln!(anstream::stderr(), "error: {message}");
             ExitCode::from(2)
@@ -199,4 +294,136 @@ fn report(args: &ReportArgs) -> Result<(), UsageError> {
             .map_err(|e| UsageError(format!("cannot write output: {e}")))?;
     }
     Ok(())
+}
+
+fn parse_header(text: &str) -> Result<(HeaderName, HeaderValue), UsageError> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| UsageError(format!("--header {text:?}: expected 'Name: value'")))?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|e| UsageError(format!("--header {text:?}: {e}")))?;
+    let value = HeaderValue::from_str(value.trim())
+        .map_err(|e| UsageError(format!("--header {text:?}: {e}")))?;
+    Ok((name, value))
+}
+
+fn run(args: &RunArgs) -> Result<u8, UsageError> {
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        return Err(UsageError(
+            "--timeout must be a positive number of seconds".to_owned(),
+        ));
+    }
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| parse_header(h))
+        .collect::<Result<Vec<_>, _>>()?;
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let config = RunConfig {
+        target: args.url.trim_end_matches('/').to_owned(),
+        profiles: args.profile.clone(),
+        options: RunOptions {
+            strict: args.strict,
+            allow_mutation: args.allow_mutation,
+            only: args.only.clone(),
+            skip: args.skip.clone(),
+            timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+            header_names: headers.iter().map(|(n, _)| n.as_str().to_owned()).collect(),
+        },
+        run_id: args.run_id.clone(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| UsageError(format!("cannot start the runtime: {e}")))?;
+    let report = runtime.block_on(async {
+        let transport = HttpTransport::new(&config.target, timeout, headers)
+            .map_err(|e| UsageError(e.to_string()))?;
+        let tty = std::io::stderr().is_terminal();
+        let mut err = anstream::stderr();
+        let mut progress = |test: &TestResult, n: usize, total: usize| {
+            if tty {
+                let _ = write!(
+                    err,
+                    "\r\x1b[2K[{n}/{total}] {:<7} {}",
+                    test.outcome.label(),
+                    test.name
+                );
+                if n == total {
+                    let _ = writeln!(err);
+                }
+            } else {
+                let _ = writeln!(
+                    err,
+                    "[{n}/{total}] {:<7} {}",
+                    test.outcome.label(),
+                    test.name
+                );
+            }
+        };
+        Ok::<_, UsageError>(runner::run(Arc::new(transport), &config, &mut progress).await)
+    })?;
+    let write = |path: &PathBuf, content: String| {
+        std::fs::write(path, content)
+            .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))
+    };
+    if let Some(path) = &args.output {
+        write(path, report.to_json())?;
+    }
+    if let Some(path) = &args.junit {
+        write(path, junit::render(&report))?;
+    }
+    if let Some(path) = &args.html {
+        write(path, html::render(&report))?;
+    }
+    let text = human::render(
+        &report,
+        human::HumanOptions {
+            color: true,
+            verbose: args.verbose,
+        },
+    );
+    anstream::stdout()
+        .write_all(text.as_bytes())
+        .map_err(|e| UsageError(format!("cannot write output: {e}")))?;
+    Ok(report.verdict.exit_code)
+}
+
+fn media(name: &str) -> Result<Media, UsageError> {
+    Media::from_name(name).ok_or_else(|| {
+        UsageError(format!(
+            "unknown media type {name:?}; known: text/plain, text/occi, text/uri-list, application/occi+json"
+        ))
+    })
+}
+
+fn lint(args: &LintArgs) -> Result<u8, UsageError> {
+    let text = if args.file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| UsageError(format!("cannot read standard input: {e}")))?;
+        text
+    } else {
+        std::fs::read_to_string(&args.file)
+            .map_err(|e| UsageError(format!("cannot read {}: {e}", args.file.display())))?
+    };
+    let options = LintOptions {
+        media: args.media.as_deref().map(media).transpose()?,
+        version: match args.version {
+            LintVersion::V11 => occi_model::OcciVersion::V1_1,
+            LintVersion::V12 => occi_model::OcciVersion::V1_2,
+        },
+        strict: args.strict,
+        to: args.to.as_deref().map(media).transpose()?,
+    };
+    let report = lint::lint(&text, &options).map_err(|e| UsageError(e.to_string()))?;
+    let mut out = anstream::stdout();
+    out.write_all(report.text.as_bytes())
+        .map_err(|e| UsageError(format!("cannot write output: {e}")))?;
+    if let Some(rendered) = &report.rendered {
+        out.write_all(rendered.as_bytes())
+            .map_err(|e| UsageError(format!("cannot write output: {e}")))?;
+    }
+    Ok(u8::from(!report.valid))
 }

@@ -519,6 +519,14 @@ fn core_names(entity: &Entity) -> &'static [&'static str] {
     }
 }
 
+/// Whether `name` is `occi.core.target.kind` under a model that does not define it as an
+/// attribute (OCCI 1.1): there a Link's target Kind is only the `rel` of its rendering, not an
+/// attribute to check against a definition. Its agreement with the actual target is checked
+/// with the link's endpoints either way.
+fn is_rel_only(defs: &Defs<'_>, name: &str) -> bool {
+    name == core_attr::TARGET_KIND && !defs.contains_key(name)
+}
+
 /// Sets (or with `None` clears) a Core field from an attribute value.
 fn set_core(entity: &mut Entity, name: &str, value: Option<&AttributeValue>) -> Result<(), String> {
     let text = match value {
@@ -759,6 +767,9 @@ impl Registry {
             let Some(value) = entity.attribute_value(name) else {
                 continue;
             };
+            if is_rel_only(defs, name) {
+                continue;
+            }
             given.insert(name.to_owned());
             if let Some(checked) = Self::check_given(defs, name, &value, Stage::Create, out)
                 && checked != value
@@ -1218,6 +1229,9 @@ impl Registry {
             let Some(value) = update.attribute_value(name) else {
                 continue;
             };
+            if is_rel_only(&defs, name) {
+                continue;
+            }
             given.insert(name.to_owned());
             let now = current.attribute_value(name);
             if let Some(checked) =

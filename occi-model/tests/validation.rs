@@ -506,17 +506,38 @@ fn external_target_kind_must_fit_the_link_kind() {
 }
 
 #[test]
-fn target_kind_is_unknown_in_occi_1_1() {
-    let mut l = Entity::from({
+fn in_occi_1_1_the_target_kind_is_the_rendering_rel_and_must_agree_with_the_target() {
+    // OCCI 1.1 defines no occi.core.target.kind attribute; a Link rendering's `rel` still
+    // names the target's Kind (H11 §3.5.2), and it must be the Kind the target has.
+    let registry = registry_for(OcciVersion::V1_1);
+    let mut consistent = Entity::from({
         let mut l = nic();
         l.target_kind = Some(id("network"));
         l
     });
-    assert_only(
-        registry_for(OcciVersion::V1_1).validate_create(&mut l, &store()),
-        Rule::UnknownAttribute,
-        "occi.core.target.kind",
+    registry
+        .validate_create(&mut consistent, &store())
+        .expect("a rel naming the target's own Kind is fine");
+    let mut inconsistent = Entity::from({
+        let mut l = nic();
+        l.target_kind = Some(id("compute"));
+        l
+    });
+    let err = registry
+        .validate_create(&mut inconsistent, &store())
+        .unwrap_err();
+    assert!(
+        err.violations()
+            .iter()
+            .all(|v| v.rule() != Rule::UnknownAttribute),
+        "{err}"
     );
+    let rules: Vec<Rule> = err
+        .violations()
+        .iter()
+        .map(occi_model::Violation::rule)
+        .collect();
+    assert_eq!(rules, [Rule::TargetKindMismatch], "{err}");
 }
 
 #[test]

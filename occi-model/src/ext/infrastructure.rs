@@ -13,7 +13,7 @@
 //! | network actions | up, down | up, down |
 //! | compute attributes | + `occi.compute.speed` | + `occi.compute.share` |
 //! | states | no `error`, no `*.state.message` | `error` states, `*.state.message` |
-//! | Mixin `applies` | none (1.1 has no such relation) | ipnetwork, ipnetworkinterface, `ssh_key`, `user_data` |
+//! | Mixin `applies` | ipnetwork, ipnetworkinterface (I11's text restricts them; 1.1 renders no `applies`) | + `ssh_key`, `user_data` |
 //!
 //! # Decisions where the documents leave room
 //!
@@ -733,10 +733,11 @@ fn mixins(version: OcciVersion) -> Vec<Mixin> {
             .with_pattern(ip_address_pattern()),
         )
         .with_attribute(allocation(attr::NETWORKINTERFACE_ALLOCATION).required());
-    if v12 {
-        ipnetwork = ipnetwork.with_applies(network_id());
-        ipnetworkinterface = ipnetworkinterface.with_applies(networkinterface_id());
-    }
+    // OCCI 1.1 has no `applies` relation, but I11 §3.2.1 and §3.4.1 restrict these Mixins
+    // to networks and network interfaces just the same; the model records the restriction in
+    // both versions (the 1.1 text rendering has no place to show it).
+    ipnetwork = ipnetwork.with_applies(network_id());
+    ipnetworkinterface = ipnetworkinterface.with_applies(networkinterface_id());
     let mut out = vec![
         ipnetwork,
         ipnetworkinterface,

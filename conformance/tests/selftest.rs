@@ -66,23 +66,7 @@ async fn self_test_with(
 
 /// Deviations of the reference server that the suite finds today, with the reason. The
 /// self-test fails when one of them goes away (remove it here) or a new one appears.
-const KNOWN: &[(&str, &str, &str)] = &[
-    (
-        "1.1",
-        "ENT-015",
-        "the 1.1 server accepts ipnetwork on a compute (applies is not enforced in 1.1)",
-    ),
-    (
-        "1.1",
-        "LNK-006",
-        "an inline link in 1.1 text is refused: occi.core.target.kind is unknown in 1.1",
-    ),
-    (
-        "1.2",
-        "ACT-012",
-        "save answers the compute rendering and registers no os_tpl Mixin",
-    ),
-];
+const KNOWN: &[(&str, &str, &str)] = &[];
 
 fn assert_every_must_passes(report: &RunReport) {
     let version = report.occi_version.clone().unwrap_or_default();

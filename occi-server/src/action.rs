@@ -10,7 +10,8 @@
 
 use std::future::Future;
 
-use occi_model::{ActionInvocation, Category, Entity, Registry};
+use occi_model::ext::infrastructure;
+use occi_model::{ActionInvocation, Category, CategoryId, Entity, Location, Mixin, Registry, Term};
 
 /// What an action did.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,11 +127,16 @@ impl ActionHandler for NotImplemented {
 }
 
 /// Simulated behaviour for a server with no cloud behind it: an action moves the entity along
-/// its Kind's state machine (start takes an inactive compute to active, and so on) and
-/// changes nothing else. An action that no state machine constrains (restart, save) leaves
-/// the state as it is.
+/// its Kind's state machine (start takes an inactive compute to active, and so on). An action
+/// that no state machine constrains leaves the state as it is. On top of the state, the
+/// infrastructure actions with an effect simulate it: compute `save` (OCCI 1.2) answers with
+/// a new OS template Mixin depending on `os_tpl`, and storage `resize` (OCCI 1.1) sets
+/// `occi.storage.size`; the transient 1.1 storage states complete at once.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SimulatedActions;
+
+/// The scheme of the OS templates [`SimulatedActions`] creates for `save`.
+pub const SAVED_TEMPLATE_SCHEME: &str = "http://schemas.occi-rs.example/templates/saved#";
 
 impl SimulatedActions {
     fn perform(
@@ -138,31 +144,98 @@ impl SimulatedActions {
         entity: &Entity,
         invocation: &ActionInvocation,
     ) -> Result<ActionOutcome, ActionError> {
-        let Some(machine) = registry.state_machine(entity.kind()) else {
-            return Ok(ActionOutcome::unchanged());
-        };
-        let current = entity
-            .attribute_value(machine.attribute.as_str())
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_else(|| machine.initial.clone());
-        let Some(next) = machine.next_state(&current, &invocation.action) else {
-            return Err(ActionError::new(
-                ActionErrorKind::Conflict,
-                format!(
-                    "action {} does not apply while {} is {current:?}",
-                    invocation.action, machine.attribute
-                ),
-            ));
-        };
-        if next == current {
-            return Ok(ActionOutcome::unchanged());
+        let mut updated: Option<Entity> = None;
+        if let Some(machine) = registry.state_machine(entity.kind()) {
+            let current = entity
+                .attribute_value(machine.attribute.as_str())
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_else(|| machine.initial.clone());
+            let Some(mut next) = machine.next_state(&current, &invocation.action) else {
+                return Err(ActionError::new(
+                    ActionErrorKind::Conflict,
+                    format!(
+                        "action {} does not apply while {} is {current:?}",
+                        invocation.action, machine.attribute
+                    ),
+                ));
+            };
+            // OCCI 1.1 storage: backup, snapshot and resize lead to a state of the same name,
+            // left by the server's own `complete` edge (I11 §3.3); the simulation completes
+            // at once.
+            if registry.is_a(entity.kind(), &infrastructure::storage_id())
+                && matches!(next, "backup" | "snapshot" | "resize")
+            {
+                next = "online";
+            }
+            if next != current {
+                let mut e = entity.clone();
+                e.attributes_mut()
+                    .insert(machine.attribute.clone(), next.into());
+                updated = Some(e);
+            }
         }
-        let mut updated = entity.clone();
-        updated
-            .attributes_mut()
-            .insert(machine.attribute.clone(), next.into());
-        Ok(ActionOutcome::updated(updated))
+        // OCCI 1.1 storage resize: the new size (I11 §3.3).
+        if invocation.action == infrastructure::storage_resize_id()
+            && let Some(size) = invocation.attributes.get("size")
+        {
+            let mut e = updated.unwrap_or_else(|| entity.clone());
+            e.attributes_mut().insert(
+                infrastructure::attr::STORAGE_SIZE
+                    .parse()
+                    .expect("a valid attribute name"),
+                size.clone(),
+            );
+            updated = Some(e);
+        }
+        let mut outcome = match updated {
+            Some(e) => ActionOutcome::updated(e),
+            None => ActionOutcome::unchanged(),
+        };
+        // OCCI 1.2 compute save: a new OS template (I12 §3.1).
+        if invocation.action == infrastructure::compute_save_id()
+            && registry.mixin(&infrastructure::os_tpl_id()).is_some()
+        {
+            outcome = outcome.with_category(Category::Mixin(saved_template(
+                registry, entity, invocation,
+            )?));
+        }
+        Ok(outcome)
     }
+}
+
+/// The OS template `save` creates: named after the `name` parameter when it is a free,
+/// valid term (the provider MAY override the name, I12 §3.1), else `saved-<uuid>`;
+/// depending on `os_tpl`, served at `/os_tpl/saved/<term>/`.
+fn saved_template(
+    registry: &Registry,
+    entity: &Entity,
+    invocation: &ActionInvocation,
+) -> Result<Mixin, ActionError> {
+    let free = |term: &str| {
+        let id = CategoryId::from_parts(SAVED_TEMPLATE_SCHEME, term).ok()?;
+        let location = Location::new(&format!("/os_tpl/saved/{term}/")).ok()?;
+        (registry.get(&id).is_none() && registry.by_location(location.as_str()).is_none())
+            .then_some((id, location))
+    };
+    let requested = invocation
+        .attributes
+        .get("name")
+        .and_then(|v| v.as_str())
+        .filter(|name| Term::parse(name, registry.version()).is_ok())
+        .and_then(&free);
+    let (id, location) = match requested {
+        Some(found) => found,
+        None => free(&format!("saved-{}", uuid::Uuid::new_v4())).ok_or_else(|| {
+            ActionError::new(ActionErrorKind::Failed, "cannot name the saved template")
+        })?,
+    };
+    let origin = entity
+        .location()
+        .map_or_else(|| entity.kind().to_string(), ToString::to_string);
+    Ok(Mixin::new(id)
+        .with_title(format!("OS template saved from {origin}"))
+        .with_depends(infrastructure::os_tpl_id())
+        .with_location(location))
 }
 
 impl ActionHandler for SimulatedActions {
@@ -259,5 +332,86 @@ mod tests {
     fn the_default_handler_does_not_implement_actions() {
         let err = run(&NotImplemented, &vm("off"), "http://example.com/a#start").unwrap_err();
         assert_eq!(err.kind(), ActionErrorKind::NotImplemented);
+    }
+
+    fn infrastructure(version: OcciVersion) -> Registry {
+        let mut r = Registry::new(version);
+        infrastructure::register(&mut r).unwrap();
+        r
+    }
+
+    fn perform(r: &Registry, entity: &Entity, invocation: &ActionInvocation) -> ActionOutcome {
+        SimulatedActions::perform(r, entity, invocation).unwrap()
+    }
+
+    #[test]
+    fn save_answers_with_a_new_os_template() {
+        let r = infrastructure(OcciVersion::V1_2);
+        let mut compute = Resource::new(infrastructure::compute_id());
+        compute.location = Some(Location::new("/compute/1").unwrap());
+        compute.attributes.insert(
+            infrastructure::attr::COMPUTE_STATE.parse().unwrap(),
+            "active".into(),
+        );
+        let mut save = ActionInvocation::new(infrastructure::compute_save_id());
+        save.attributes
+            .insert("name".parse().unwrap(), "golden".into());
+        let outcome = perform(&r, &compute.clone().into(), &save);
+        assert_eq!(outcome.entity, None, "save leaves an active compute active");
+        let Some(Category::Mixin(template)) = outcome.category else {
+            panic!("save answers with a Mixin")
+        };
+        assert_eq!(
+            template.id.to_string(),
+            format!("{SAVED_TEMPLATE_SCHEME}golden")
+        );
+        assert_eq!(template.depends, [infrastructure::os_tpl_id()]);
+        assert_eq!(
+            template.location.as_ref().map(Location::as_str),
+            Some("/os_tpl/saved/golden/")
+        );
+        // A name already taken, or not a term, gets a generated one.
+        let mut r2 = r.clone();
+        r2.register_mixin(template.clone()).unwrap();
+        let again = perform(&r2, &compute.clone().into(), &save);
+        let Some(Category::Mixin(other)) = again.category else {
+            panic!("save answers with a Mixin")
+        };
+        assert!(
+            other.id.term().as_str().starts_with("saved-"),
+            "{:?}",
+            other.id
+        );
+        save.attributes
+            .insert("name".parse().unwrap(), "not a term".into());
+        let odd = perform(&r, &compute.into(), &save);
+        assert!(
+            matches!(odd.category, Some(Category::Mixin(m)) if m.id.term().as_str().starts_with("saved-"))
+        );
+    }
+
+    #[test]
+    fn resize_sets_the_size_and_completes_in_occi_1_1() {
+        let r = infrastructure(OcciVersion::V1_1);
+        let mut storage = Resource::new(infrastructure::storage_id());
+        storage.attributes.insert(
+            infrastructure::attr::STORAGE_STATE.parse().unwrap(),
+            "online".into(),
+        );
+        let mut resize = ActionInvocation::new(infrastructure::storage_resize_id());
+        resize.attributes.insert(
+            "size".parse().unwrap(),
+            occi_model::AttributeValue::float(2.0).unwrap(),
+        );
+        let outcome = perform(&r, &storage.into(), &resize);
+        let updated = outcome.entity.expect("resize changes the storage");
+        assert_eq!(
+            updated.attribute_value(infrastructure::attr::STORAGE_SIZE),
+            occi_model::AttributeValue::float(2.0)
+        );
+        assert_eq!(
+            updated.attribute_value(infrastructure::attr::STORAGE_STATE),
+            Some("online".into())
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! where.
 
 use http::StatusCode;
-use occi_model::{RegistryError, RegistryErrorKind, ValidationError};
+use occi_model::{OcciVersion, RegistryError, RegistryErrorKind, Rule, ValidationError};
 use occi_render::ParseError;
 use occi_render::media::NegotiationError;
 
@@ -61,11 +61,16 @@ impl Failure {
             .with_details(error.diagnostics().iter().map(ToString::to_string))
     }
 
-    /// A validation failure: 409 when the only problem is that an action does not apply in
-    /// the entity's current state, 400 otherwise; every violation on its own line.
-    pub(crate) fn validation(what: &str, error: &ValidationError) -> Self {
+    /// A validation failure, every violation on its own line: 409 when the only problem is
+    /// that an action does not apply in the entity's current state; in OCCI 1.1, 403 when the
+    /// only problem is a Mixin that does not apply to the entity's Kind (H11 §3.6.8); 400
+    /// otherwise.
+    pub(crate) fn validation(what: &str, error: &ValidationError, version: OcciVersion) -> Self {
+        let only = |rule: Rule| error.violations().iter().all(|v| v.rule() == rule);
         let status = if error.is_conflict() {
             StatusCode::CONFLICT
+        } else if version == OcciVersion::V1_1 && only(Rule::MixinNotApplicable) {
+            StatusCode::FORBIDDEN
         } else {
             StatusCode::BAD_REQUEST
         };

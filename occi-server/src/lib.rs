@@ -22,7 +22,8 @@ mod service;
 mod store;
 
 pub use action::{
-    ActionError, ActionErrorKind, ActionHandler, ActionOutcome, NotImplemented, SimulatedActions,
+    ActionError, ActionErrorKind, ActionHandler, ActionOutcome, NotImplemented,
+    SAVED_TEMPLATE_SCHEME, SimulatedActions,
 };
 pub use config::ConfigError;
 #[cfg(feature = "hyper")]

@@ -29,7 +29,9 @@
 //!   A body without `Content-Type` is read as text/plain in OCCI 1.1 and refused (400) in
 //!   OCCI 1.2. OCCI data in request headers is read when the body is empty.
 //! * **Collections.** A Kind's collection holds the entities of that Kind and of the Kinds
-//!   below it. Pagination is 1-based (`page=1` is the first page); `number` above the
+//!   below it. An unbound path ending with `/` lists what lies below it, and is 404 when
+//!   nothing does (the root excepted). A query-interface filter naming an unknown Category
+//!   is 404. Pagination is 1-based (`page=1` is the first page); `number` above the
 //!   configured maximum is 413. Several filters combine with AND.
 //! * **Deleting** a resource deletes the links it owns and the links that point at it, in
 //!   the same commit, so nothing dangles. `DELETE /` is not allowed (405): the root never
@@ -845,10 +847,12 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
 
     fn query_interface(ctx: &Ctx) -> Result<Reply, Failure> {
         let filter = Self::read_filter(ctx)?;
+        // H11 §3.4.1 leaves this open; 404 says plainly that nothing matches (never the
+        // unfiltered list, QI-014).
         for id in &filter.categories {
             if ctx.registry.get(id).is_none() {
-                return Err(Failure::bad_request(format!(
-                    "the filter names the unknown category {id}"
+                return Err(Failure::not_found(format!(
+                    "the filter names the category {id}, which this server does not know"
                 )));
             }
         }
@@ -1016,6 +1020,14 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         }
         let (skip, take) = self.page(&ctx.query)?;
         let members = self.members(ctx, scope).await?;
+        // An unbound path is the union of what lies below it (P12 §4.1); with nothing below
+        // it, nothing is served there (ERR-006). The root always answers.
+        if let Scoped::Prefix(prefix) = scope
+            && prefix.as_str() != "/"
+            && members.is_empty()
+        {
+            return Err(Failure::not_found(format!("nothing is served at {prefix}")));
+        }
         let mut entities = Vec::new();
         let mut matched = 0usize;
         for stored in members {
@@ -1105,6 +1117,9 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
 
     async fn delete_below(&self, ctx: &Ctx, prefix: &Location) -> Result<Reply, Failure> {
         let members = self.members(ctx, Scoped::Prefix(prefix)).await?;
+        if members.is_empty() {
+            return Err(Failure::not_found(format!("nothing is served at {prefix}")));
+        }
         let changes = self.deletions(members).await?;
         self.commit(changes).await?;
         Ok(Reply::ok(Payload::None))
@@ -1168,7 +1183,13 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                     update.mixins_mut().push(mixin.clone());
                     ctx.registry
                         .validate_update(&stored.entity, &update, UpdateMode::Replace)
-                        .map_err(|e| Failure::validation(&format!("associating {location}"), &e))?
+                        .map_err(|e| {
+                            Failure::validation(
+                                &format!("associating {location}"),
+                                &e,
+                                ctx.registry.version(),
+                            )
+                        })?
                 }
                 Membership::Remove if has => {
                     let mut entity = stored.entity.clone();
@@ -1291,7 +1312,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         }
         ctx.registry
             .validate_create(&mut entity, &kinds)
-            .map_err(|e| Failure::validation("the entity", &e))?;
+            .map_err(|e| Failure::validation("the entity", &e, ctx.registry.version()))?;
         let mut changes = requires;
         if let Entity::Resource(r) = &mut entity {
             for link in std::mem::take(&mut r.links) {
@@ -1377,12 +1398,12 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         let mut updated = ctx
             .registry
             .validate_update_with(&stored.entity, &update, UpdateMode::Partial, &kinds)
-            .map_err(|e| Failure::validation("the update", &e))?;
+            .map_err(|e| Failure::validation("the update", &e, ctx.registry.version()))?;
         for link in new_links {
             let mut link = Entity::Link(link);
             ctx.registry
                 .validate_create(&mut link, &kinds)
-                .map_err(|e| Failure::validation("a new link", &e))?;
+                .map_err(|e| Failure::validation("a new link", &e, ctx.registry.version()))?;
             changes.push(Change::Put {
                 entity: link,
                 expect: Expect::Absent,
@@ -1427,7 +1448,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         let mut replaced = ctx
             .registry
             .validate_update_with(&stored.entity, &update, UpdateMode::Replace, &kinds)
-            .map_err(|e| Failure::validation("the replacement", &e))?;
+            .map_err(|e| Failure::validation("the replacement", &e, ctx.registry.version()))?;
         if let Entity::Resource(r) = &mut replaced {
             r.links.clear();
         }
@@ -1479,7 +1500,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
     ) -> Result<(Option<Change>, Option<Category>), Failure> {
         let invocation = registry
             .validate_action(&stored.entity, invocation)
-            .map_err(|e| Failure::validation("the action", &e))?;
+            .map_err(|e| Failure::validation("the action", &e, registry.version()))?;
         let outcome = self
             .shared
             .actions

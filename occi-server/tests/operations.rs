@@ -119,7 +119,7 @@ fn query_interface_filter_errors() {
         400,
         &["cannot read the filter"],
     );
-    // An unknown filter category is named, as on collections (not an empty answer).
+    // An unknown filter category is named (404; never the unfiltered list, QI-014).
     for accept in ["text/plain", "application/occi+json"] {
         fails_unchanged(
             &s,
@@ -127,8 +127,8 @@ fn query_interface_filter_errors() {
                 "category",
                 r#"nothing; scheme="http://example.com/none#"; class="kind""#,
             ),
-            400,
-            &["unknown category", "http://example.com/none#nothing"],
+            404,
+            &["does not know", "http://example.com/none#nothing"],
         );
     }
 }
@@ -164,8 +164,10 @@ fn user_mixins_are_added_and_removed() {
         .expect(200, &[]);
     let qi = req("GET", "/-/").send(&s);
     assert!(!qi.text().contains("Category: tag2;"));
-    req("GET", "/tag2/").send(&s).expect(200, &[]);
-    assert!(req("GET", "/tag2/").send(&s).text().is_empty());
+    // Its location serves nothing any more (QI-021).
+    req("GET", "/tag2/")
+        .send(&s)
+        .expect(404, &["nothing is served at /tag2/"]);
 }
 
 #[test]
@@ -789,8 +791,16 @@ fn unbound_paths_list_and_delete_below() {
     let mut want = vec![c.clone(), "/compute/x".to_owned(), st.clone()];
     want.sort();
     assert_eq!(listed, want);
-    req("GET", "/nothing/here/").send(&s).expect(200, &[]);
-    req("DELETE", "/nothing/here/").send(&s).expect(200, &[]);
+    // Nothing below an unbound path: nothing is served there (ERR-006, ENT-026).
+    req("GET", "/nothing/here/")
+        .send(&s)
+        .expect(404, &["nothing is served at /nothing/here/"]);
+    fails_unchanged(
+        &s,
+        req("DELETE", "/nothing/here/"),
+        404,
+        &["nothing is served"],
+    );
     assert_eq!(snapshot(&s).len(), 3);
 }
 

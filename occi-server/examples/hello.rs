@@ -19,11 +19,14 @@ async fn main() -> std::io::Result<()> {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:18090".to_owned());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
-    println!("hello server listening on http://{}", listener.local_addr()?);
+    println!(
+        "hello server listening on http://{}",
+        listener.local_addr()?
+    );
     let service = hyper::service::service_fn(|_request: Request<hyper::body::Incoming>| async {
-        Ok::<_, Infallible>(Response::new(http_body_util::Full::new(Bytes::from_static(
-            b"hello",
-        ))))
+        Ok::<_, Infallible>(Response::new(http_body_util::Full::new(
+            Bytes::from_static(b"hello"),
+        )))
     });
     loop {
         tokio::select! {

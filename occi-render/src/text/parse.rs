@@ -374,9 +374,10 @@ impl<'a> Cursor<'a, '_> {
                 continue;
             }
             let start = k;
-            while k < b.len() && !matches!(b[k], b' ' | b'\t') {
-                k += 1;
-            }
+            k = b[k..]
+                .iter()
+                .position(|b| matches!(b, b' ' | b'\t'))
+                .map_or(b.len(), |n| k + n);
             ids.push(self.type_identifier(&raw[start..k], at + start)?);
         }
         Ok(ids)

@@ -34,8 +34,9 @@ impl Out for Lines {
 
 /// text/occi: one comma-separated field value per field name.
 ///
-/// Every value is written into one buffer, and each field's header value is a slice of it
-/// (one allocation for all fields, shared by the [`HeaderValue`]s). The renderers write the
+/// Every value is written into one buffer, and each field's header value is copied out of it
+/// at its exact size (slices sharing the buffer would cost an atomic reference count per
+/// value, which measured slower than the copy). The renderers write the
 /// fields in [`Field`] order (Categories, then Links, attributes, locations), so each field's
 /// values are contiguous; a field begun again after a later one goes to its own `late`
 /// buffer and is joined at the end, so any order renders the same.
@@ -97,7 +98,7 @@ impl Fields {
         {
             span.1 = self.buf.len();
         }
-        let buf = bytes::Bytes::from(self.buf);
+        let buf = self.buf.as_bytes();
         let names = [
             Field::Category,
             Field::Link,
@@ -117,7 +118,7 @@ impl Fields {
             let late = std::mem::take(&mut self.late[f]);
             let value = match (self.spans[f], late.is_empty()) {
                 (None, true) => continue,
-                (Some((a, b)), true) => buf.slice(a..b),
+                (Some((a, b)), true) => bytes::Bytes::copy_from_slice(&buf[a..b]),
                 (None, false) => bytes::Bytes::from(late),
                 (Some((a, b)), false) => {
                     let mut joined = Vec::with_capacity(b - a + 2 + late.len());

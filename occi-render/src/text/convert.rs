@@ -105,9 +105,10 @@ const CORE_NAMES: [&str; 7] = [
     core_attr::TARGET_KIND,
 ];
 
-/// Where each of [`CORE_NAMES`] was given (the default position when it was not).
+/// Where each of [`CORE_NAMES`] was given (the default position when it was not), and
+/// which were given (bit `k` for `CORE_NAMES[k]`).
 #[derive(Default)]
-struct CorePositions([Position; CORE_NAMES.len()]);
+struct CorePositions([Position; CORE_NAMES.len()], u8);
 
 impl CorePositions {
     fn get(&self, name: &str) -> Position {
@@ -116,6 +117,14 @@ impl CorePositions {
             .position(|n| *n == name)
             .map(|k| self.0[k])
             .unwrap_or_default()
+    }
+
+    /// Whether attribute `name` (one of [`CORE_NAMES`]) was given.
+    fn given(&self, name: &str) -> bool {
+        CORE_NAMES
+            .iter()
+            .position(|n| *n == name)
+            .is_some_and(|k| self.1 & (1 << k) != 0)
     }
 }
 
@@ -127,8 +136,11 @@ fn attribute_map(
     let mut map = Attributes::new();
     let mut positions = CorePositions::default();
     for a in attributes {
-        if let Some(k) = CORE_NAMES.iter().position(|n| a.name == *n) {
+        if a.name.as_str().starts_with("occi.core.")
+            && let Some(k) = CORE_NAMES.iter().position(|n| a.name == *n)
+        {
             positions.0[k] = a.position;
+            positions.1 |= 1 << k;
         }
         match map.entry(a.name) {
             Entry::Occupied(e) => {
@@ -163,6 +175,10 @@ impl Core<'_> {
         attrs: &mut Attributes,
         name: &'static str,
     ) -> Result<Option<String>, ParseError> {
+        if !self.positions.given(name) {
+            // Every attribute of `attrs` went through `attribute_map`, which saw none so named.
+            return Ok(None);
+        }
         match attrs.remove(name) {
             None => Ok(None),
             Some(AttributeValue::String(s)) => Ok(Some(s)),
@@ -289,7 +305,7 @@ pub(crate) fn entity(
     };
     let is_link = match registry.filter(|r| r.kind(&kind).is_some()) {
         Some(r) => r.is_a(&kind, &ext::core::link_id()),
-        None => attrs.contains_key(core_attr::SOURCE) || attrs.contains_key(core_attr::TARGET),
+        None => positions.given(core_attr::SOURCE) || positions.given(core_attr::TARGET),
     };
     let id = core.parsed(&mut attrs, core_attr::ID, EntityId::new)?;
     let title = core.string(&mut attrs, core_attr::TITLE)?;

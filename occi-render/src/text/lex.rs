@@ -44,21 +44,39 @@ pub(crate) fn name(i: &str) -> usize {
         .count()
 }
 
-/// Whether one of the eight bytes of `chunk` may need attention inside a quoted string: `"`,
-/// `\`, a byte below 0x20, DEL or 0xC2 (the lead byte of the C1 controls). False positives
-/// are allowed (the caller then looks at each byte), false negatives are not.
-fn chunk_may_be_special(chunk: u64) -> bool {
+/// A mask with the high bit set in the bytes of `chunk` (little-endian order) that may need
+/// attention inside a quoted string: `"`, `\`, a byte below 0x20, DEL or 0xC2 (the lead byte
+/// of the C1 controls). Bytes above a flagged one may be flagged falsely; the lowest flagged
+/// byte is always the first special one, so every byte below it is plain.
+pub(crate) fn special_mask(chunk: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // A zero byte of `x` sets the high bit of that byte (or of a higher one) in `zero(x)`.
+    // The lowest zero byte of `x` sets its own high bit in `zero(x)`; a borrow can only flag
+    // bytes above a zero byte.
     let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
     let below_0x20 = chunk.wrapping_sub(ONES * 0x20) & !chunk & HIGHS;
-    (zero(chunk ^ (ONES * u64::from(b'"')))
+    zero(chunk ^ (ONES * u64::from(b'"')))
         | zero(chunk ^ (ONES * u64::from(b'\\')))
         | zero(chunk ^ (ONES * 0x7f))
         | zero(chunk ^ (ONES * 0xc2))
-        | below_0x20)
-        != 0
+        | below_0x20
+}
+
+/// The number of leading bytes of `bytes` that are plain inside a quoted string (see
+/// [`special_mask`]), found eight bytes at a time; the byte at the returned index (if any)
+/// may or may not be special.
+pub(crate) fn plain_prefix(bytes: &[u8]) -> usize {
+    let mut k = 0;
+    while let Some(chunk) = bytes.get(k..k + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let mask = special_mask(u64::from_le_bytes(word));
+        if mask != 0 {
+            return k + (mask.trailing_zeros() / 8) as usize;
+        }
+        k += 8;
+    }
+    k
 }
 
 /// Why a quoted string failed.
@@ -79,15 +97,12 @@ pub(crate) fn quoted_string(i: &str) -> Result<(&str, Cow<'_, str>), QuotedError
     let mut run_start = 1;
     let mut k = 1;
     while k < bytes.len() {
-        // Skip eight plain bytes at a time.
-        if let Some(chunk) = bytes.get(k..k + 8)
-            && let Ok(chunk) = <[u8; 8]>::try_from(chunk)
-            && !chunk_may_be_special(u64::from_le_bytes(chunk))
-        {
-            k += 8;
-            continue;
-        }
-        match bytes[k] {
+        // Skip plain bytes eight at a time, up to the first that may be special.
+        k += plain_prefix(&bytes[k..]);
+        let Some(&byte) = bytes.get(k) else {
+            break;
+        };
+        match byte {
             b'"' => {
                 let content = match owned {
                     Some(mut s) => {
@@ -289,13 +304,26 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn the_chunk_filter_never_misses_a_special_byte(chunk: [u8; 8]) {
-            let special = chunk
+        fn the_chunk_filter_flags_the_first_special_byte(chunk: [u8; 8]) {
+            let first = chunk
                 .iter()
-                .any(|&b| b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f || b == 0xc2);
-            if special {
-                proptest::prop_assert!(chunk_may_be_special(u64::from_le_bytes(chunk)));
-            }
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20 || b == 0x7f || b == 0xc2);
+            let mask = special_mask(u64::from_le_bytes(chunk));
+            let flagged = (mask != 0).then(|| (mask.trailing_zeros() / 8) as usize);
+            proptest::prop_assert_eq!(flagged, first);
+        }
+
+        #[test]
+        fn the_plain_prefix_is_plain(bytes in proptest::collection::vec(
+            proptest::sample::select(vec![b'a', b'"', b'\\', 0xc2, 0x85, b'\t', 0x7f, 1]),
+            0..40,
+        )) {
+            let n = plain_prefix(&bytes);
+            let special = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20 || *b == 0x7f || *b == 0xc2;
+            proptest::prop_assert!(!bytes[..n].iter().any(special));
+            let first = bytes.iter().position(special).unwrap_or(bytes.len());
+            // Exact within the whole eight-byte chunks; the tail is left to the caller.
+            proptest::prop_assert_eq!(n, first.min(bytes.len() - bytes.len() % 8));
         }
     }
 

@@ -30,6 +30,13 @@
 //! every bad line gives one [`Diagnostic`](crate::Diagnostic): a document with three bad
 //! lines fails with three diagnostics. Parsing is linear in the input and never recursive.
 //!
+//! Schemes, terms, type identifiers and attribute names are validated through a bounded
+//! per-thread cache shared by all parses on a thread (at most 1024 entries of at most 256
+//! bytes each; a new entry replaces an old one, so no input can grow it). It only saves
+//! work: a cached identifier equals a freshly validated one, and every input the cache
+//! does not hold, or that the version asked for rejects, is validated as if there were no
+//! cache, with the same errors and deviations.
+//!
 //! # Decisions where the specifications are ambiguous or contradict themselves
 //!
 //! * **Line endings and blank lines** are framing, not structure grammar: both modes accept
@@ -101,6 +108,7 @@
 //! [`can_render`] tells whether anything would be lost, so that a server can answer 406.
 
 mod convert;
+mod intern;
 mod lex;
 pub mod occi;
 mod parse;

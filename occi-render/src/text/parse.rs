@@ -8,6 +8,7 @@ use occi_model::{
     Float, Location, OcciVersion, Scheme, Term,
 };
 
+use super::intern;
 use super::lex::{self, Locator, NumberShape, QuotedError, Segment};
 use super::{
     ActionLinkRepr, AttributeRepr, CategoryRepr, Field, LinkRepr, LocationRepr, TextDocument,
@@ -68,40 +69,15 @@ enum Ctx {
     Param,
 }
 
-/// The schemes seen so far in one document, so that a scheme repeated on every line is
-/// validated and allocated once.
-#[derive(Default)]
-struct Schemes([Option<Scheme>; 8]);
-
-impl Schemes {
-    /// The scheme `raw`: a clone of an earlier one, or newly validated (and remembered while
-    /// there is room).
-    fn get(&mut self, raw: &str) -> Result<Scheme, occi_model::IdentError> {
-        for slot in &mut self.0 {
-            match slot {
-                Some(known) if known.as_str() == raw => return Ok(known.clone()),
-                Some(_) => {}
-                None => {
-                    let scheme = Scheme::new(raw)?;
-                    *slot = Some(scheme.clone());
-                    return Ok(scheme);
-                }
-            }
-        }
-        Scheme::new(raw)
-    }
-}
-
 /// The parser of one logical line (or one header field value).
-struct Cursor<'a, 'o, 'c> {
+struct Cursor<'a, 'o> {
     s: &'a str,
     pos: usize,
     options: &'o ParseOptions,
     devs: Vec<Dev>,
-    schemes: &'c mut Schemes,
 }
 
-impl<'a> Cursor<'a, '_, '_> {
+impl<'a> Cursor<'a, '_> {
     fn rest(&self) -> &'a str {
         &self.s[self.pos..]
     }
@@ -320,7 +296,7 @@ impl<'a> Cursor<'a, '_, '_> {
 
     fn term(&mut self, raw: &str, at: usize) -> Result<Term, Fail> {
         let version = self.options.version();
-        match Term::parse(raw, version) {
+        match intern::term(raw, version) {
             Ok(t) => Ok(t),
             Err(e) => match Term::parse(raw, other(version)) {
                 Ok(t) if !self.options.is_strict() => {
@@ -344,7 +320,7 @@ impl<'a> Cursor<'a, '_, '_> {
 
     fn attribute_name(&mut self, raw: &str, at: usize) -> Result<AttributeName, Fail> {
         let version = self.options.version();
-        match AttributeName::parse(raw, version) {
+        match intern::attribute_name(raw, version) {
             Ok(n) => Ok(n),
             Err(e) => match AttributeName::parse(raw, other(version)) {
                 Ok(n) if !self.options.is_strict() => {
@@ -370,17 +346,7 @@ impl<'a> Cursor<'a, '_, '_> {
     }
 
     fn type_identifier(&mut self, raw: &str, at: usize) -> Result<CategoryId, Fail> {
-        // `CategoryId::parse_type_identifier`, with the scheme looked up first.
-        let id = match raw.bytes().rposition(|b| b == b'#') {
-            Some(hash) if hash + 1 < raw.len() => {
-                let (scheme, term) = raw.split_at(hash + 1);
-                self.schemes
-                    .get(scheme)
-                    .and_then(|scheme| Ok(CategoryId::new(scheme, Term::new(term)?)))
-            }
-            _ => CategoryId::parse_type_identifier(raw),
-        }
-        .map_err(|e| {
+        let (id, v1_1) = intern::type_identifier(raw).map_err(|e| {
             fail(
                 at,
                 ParseErrorKind::Identifier,
@@ -389,7 +355,7 @@ impl<'a> Cursor<'a, '_, '_> {
                 e.to_string(),
             )
         })?;
-        if !id.term().conforms_to(self.options.version()) {
+        if !v1_1 && self.options.version() == OcciVersion::V1_1 {
             let term_at = at + raw.rfind('#').map_or(0, |i| i + 1);
             // Re-check with the version grammar for the deviation or the error.
             self.term(id.term().as_str(), term_at)?;
@@ -408,9 +374,10 @@ impl<'a> Cursor<'a, '_, '_> {
                 continue;
             }
             let start = k;
-            while k < b.len() && !matches!(b[k], b' ' | b'\t') {
-                k += 1;
-            }
+            k = b[k..]
+                .iter()
+                .position(|b| matches!(b, b' ' | b'\t'))
+                .map_or(b.len(), |n| k + n);
             ids.push(self.type_identifier(&raw[start..k], at + start)?);
         }
         Ok(ids)
@@ -430,7 +397,7 @@ impl<'a> Cursor<'a, '_, '_> {
     }
 
     fn scheme(&mut self, raw: &str, at: usize, term: &Term) -> Result<Scheme, Fail> {
-        match self.schemes.get(raw) {
+        match intern::scheme(raw) {
             Ok(s) => Ok(s),
             Err(e) => {
                 if let Some(stripped) = raw.strip_suffix(term.as_str())
@@ -1095,7 +1062,6 @@ fn other(version: OcciVersion) -> OcciVersion {
 /// Collects diagnostics and deviations of a whole document.
 struct Collector<'o> {
     options: &'o ParseOptions,
-    schemes: Schemes,
     doc: TextDocument,
     deviations: Vec<Deviation>,
     diagnostics: Vec<Diagnostic>,
@@ -1107,7 +1073,6 @@ impl<'o> Collector<'o> {
     fn new(options: &'o ParseOptions) -> Self {
         Self {
             options,
-            schemes: Schemes::default(),
             doc: TextDocument::default(),
             deviations: Vec::new(),
             diagnostics: Vec::new(),
@@ -1137,7 +1102,6 @@ impl<'o> Collector<'o> {
             pos: start,
             options: self.options,
             devs: Vec::new(),
-            schemes: &mut self.schemes,
         };
         // Values of a bad line are dropped; the parse fails anyway.
         let before = (

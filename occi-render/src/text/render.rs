@@ -33,25 +33,55 @@ impl Out for Lines {
 }
 
 /// text/occi: one comma-separated field value per field name.
+///
+/// Every value is written into one buffer, and each field's header value is copied out of it
+/// at its exact size (slices sharing the buffer would cost an atomic reference count per
+/// value, which measured slower than the copy). The renderers write the
+/// fields in [`Field`] order (Categories, then Links, attributes, locations), so each field's
+/// values are contiguous; a field begun again after a later one goes to its own `late`
+/// buffer and is joined at the end, so any order renders the same.
 #[derive(Debug)]
-pub(crate) struct Fields([String; 4]);
+pub(crate) struct Fields {
+    buf: String,
+    /// Each field's range in `buf` (`None`: not begun in order).
+    spans: [Option<(usize, usize)>; 4],
+    /// The field whose span is open (its end is `buf.len()`).
+    open: Option<usize>,
+    /// Values of a field begun after a later field.
+    late: [String; 4],
+}
 
 impl Default for Fields {
     /// Room for the Categories, Links and attributes of a typical entity, so that rendering
-    /// one seldom grows a buffer.
+    /// one seldom grows the buffer.
     fn default() -> Self {
-        Self([
-            String::with_capacity(256),
-            String::with_capacity(256),
-            String::with_capacity(256),
-            String::new(),
-        ])
+        Self {
+            buf: String::with_capacity(1024),
+            spans: [None; 4],
+            open: None,
+            late: Default::default(),
+        }
     }
 }
 
 impl Out for Fields {
     fn begin(&mut self, field: Field) -> &mut String {
-        let s = &mut self.0[field as usize];
+        let f = field as usize;
+        if self.open == Some(f) {
+            self.buf.push_str(", ");
+            return &mut self.buf;
+        }
+        if self.spans[f].is_none() && self.open.is_none_or(|o| o < f) {
+            if let Some(o) = self.open
+                && let Some(span) = &mut self.spans[o]
+            {
+                span.1 = self.buf.len();
+            }
+            self.open = Some(f);
+            self.spans[f] = Some((self.buf.len(), self.buf.len()));
+            return &mut self.buf;
+        }
+        let s = &mut self.late[f];
         if !s.is_empty() {
             s.push_str(", ");
         }
@@ -62,15 +92,42 @@ impl Out for Fields {
 }
 
 impl Fields {
-    pub(crate) fn into_headers(self, headers: &mut HeaderMap) {
-        headers.reserve(self.0.iter().filter(|v| !v.is_empty()).count());
+    pub(crate) fn into_headers(mut self, headers: &mut HeaderMap) {
+        if let Some(o) = self.open
+            && let Some(span) = &mut self.spans[o]
+        {
+            span.1 = self.buf.len();
+        }
+        let buf = self.buf.as_bytes();
         let names = [
             Field::Category,
             Field::Link,
             Field::Attribute,
             Field::Location,
         ];
-        for (field, value) in names.into_iter().zip(self.0) {
+        headers.reserve(
+            names
+                .iter()
+                .filter(|f| {
+                    self.spans[**f as usize].is_some() || !self.late[**f as usize].is_empty()
+                })
+                .count(),
+        );
+        for field in names {
+            let f = field as usize;
+            let late = std::mem::take(&mut self.late[f]);
+            let value = match (self.spans[f], late.is_empty()) {
+                (None, true) => continue,
+                (Some((a, b)), true) => bytes::Bytes::copy_from_slice(&buf[a..b]),
+                (None, false) => bytes::Bytes::from(late),
+                (Some((a, b)), false) => {
+                    let mut joined = Vec::with_capacity(b - a + 2 + late.len());
+                    joined.extend_from_slice(&buf[a..b]);
+                    joined.extend_from_slice(b", ");
+                    joined.extend_from_slice(late.as_bytes());
+                    bytes::Bytes::from(joined)
+                }
+            };
             if value.is_empty() {
                 continue;
             }
@@ -82,10 +139,8 @@ impl Fields {
             });
             // Rendered values hold no control characters (they are replaced), so this
             // conversion cannot fail; filter defensively rather than panic.
-            let value = HeaderValue::try_from(value).unwrap_or_else(|e| {
-                let _ = e;
-                HeaderValue::from_static("")
-            });
+            let value = HeaderValue::from_maybe_shared(value)
+                .unwrap_or_else(|_| HeaderValue::from_static(""));
             headers.append(name, value);
         }
     }
@@ -622,6 +677,34 @@ mod tests {
             float(&mut out, f);
             assert_eq!(out, f.to_string(), "{v:?}");
         }
+    }
+
+    #[test]
+    fn fields_in_any_order_join_per_field() {
+        let mut fields = Fields::default();
+        for (field, text) in [
+            (Field::Link, "l1"),
+            (Field::Category, "c1"),
+            (Field::Link, "l2"),
+            (Field::Attribute, "a1"),
+            (Field::Category, "c2"),
+            (Field::Attribute, "a2"),
+            (Field::Location, "/x"),
+            (Field::Location, "/y"),
+        ] {
+            fields.begin(field).push_str(text);
+            fields.end();
+        }
+        let mut map = HeaderMap::new();
+        fields.into_headers(&mut map);
+        assert_eq!(map.len(), 4);
+        assert_eq!(map["category"], "c1, c2");
+        assert_eq!(map["link"], "l1, l2");
+        assert_eq!(map["x-occi-attribute"], "a1, a2");
+        assert_eq!(map["x-occi-location"], "/x, /y");
+        let mut map = HeaderMap::new();
+        Fields::default().into_headers(&mut map);
+        assert!(map.is_empty());
     }
 
     #[test]

@@ -213,6 +213,10 @@ pub struct AttributeDefinition {
     pub mutable: bool,
     /// Whether a client must supply it at creation.
     pub required: bool,
+    /// Whether a client may give it only at creation, never change it afterwards (I12
+    /// §3.5.2: user data is given "once and only once"). Meaningful for mutable attributes;
+    /// no rendering can express it.
+    pub create_only: bool,
     /// The value used when a client gives none.
     pub default: Option<AttributeValue>,
     /// Free text.
@@ -231,6 +235,7 @@ impl AttributeDefinition {
             ty,
             mutable: true,
             required: false,
+            create_only: false,
             default: None,
             description: None,
             pattern: None,
@@ -249,6 +254,13 @@ impl AttributeDefinition {
     #[must_use]
     pub fn required(mut self) -> Self {
         self.required = true;
+        self
+    }
+
+    /// Marks the attribute settable at creation only.
+    #[must_use]
+    pub fn create_only(mut self) -> Self {
+        self.create_only = true;
         self
     }
 

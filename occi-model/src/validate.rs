@@ -181,6 +181,9 @@ pub enum Rule {
     /// A client sets or changes an immutable attribute (C11 §4.3, C12 §5.2; ENT-011, ENT-022,
     /// ENT-023, INF-019).
     Immutable,
+    /// An update changes an attribute a client may give only at creation (I12 §3.5.2;
+    /// INF-020).
+    CreateOnly,
     /// A value of the wrong type (C12 §5.3.2; ENT-012).
     WrongType,
     /// A value outside an enum (I12 §3; INF-014, ACT-004).
@@ -228,7 +231,7 @@ pub enum Rule {
 
 impl Rule {
     /// Every rule, in declaration order.
-    pub const ALL: [Rule; 30] = [
+    pub const ALL: [Rule; 31] = [
         Rule::UnknownKind,
         Rule::NotAKind,
         Rule::AbstractKind,
@@ -259,6 +262,7 @@ impl Rule {
         Rule::ActionNotDefined,
         Rule::ActionNotApplicable,
         Rule::UnknownParameter,
+        Rule::CreateOnly,
     ];
 
     /// A stable kebab-case name, such as `required-missing`.
@@ -294,6 +298,7 @@ impl Rule {
             Self::ActionNotDefined => "action-not-defined",
             Self::ActionNotApplicable => "action-not-applicable",
             Self::UnknownParameter => "unknown-parameter",
+            Self::CreateOnly => "create-only",
         }
     }
 }
@@ -734,6 +739,17 @@ impl Registry {
                 return None;
             }
         };
+        if definition.create_only
+            && let Stage::Update(current) = stage
+            && current != Some(&checked)
+        {
+            out.push(
+                name,
+                Rule::CreateOnly,
+                "is given once, at creation; it cannot be changed",
+            );
+            return None;
+        }
         if !definition.mutable {
             match stage {
                 Stage::Create if name == core_attr::ID => {}
@@ -1211,7 +1227,10 @@ impl Registry {
         // Attributes left out of a full representation are removed, except immutable and
         // required ones.
         if mode == UpdateMode::Replace {
-            let keep = |name: &str| defs.get(name).is_some_and(|d| !d.mutable || d.required);
+            let keep = |name: &str| {
+                defs.get(name)
+                    .is_some_and(|d| !d.mutable || d.required || d.create_only)
+            };
             for &name in core_names(&result) {
                 if name != core_attr::ID && !keep(name) && update.attribute_value(name).is_none() {
                     // Clearing a field cannot fail.

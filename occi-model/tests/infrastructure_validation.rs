@@ -223,3 +223,51 @@ fn act_004_to_act_006_and_act_011_action_invocations() {
     r.validate_action(&e, &ActionInvocation::new(infra::compute_start_id()))
         .unwrap();
 }
+
+#[test]
+fn inf_020_user_data_is_given_once() {
+    let r = registry(OcciVersion::V1_2);
+    let mut c = compute();
+    c.mixins.push(infra::user_data_id());
+    set(
+        &mut c,
+        "occi.compute.userdata",
+        "I2Nsb3VkLWNvbmZpZw==".into(),
+    );
+    let mut created: Entity = c.into();
+    r.validate_create(&mut created, &no_entities()).unwrap();
+    // Repeating the value is fine; changing it is not, by POST or by PUT.
+    for mode in [UpdateMode::Partial, UpdateMode::Replace] {
+        let mut update = Resource::new(infra::compute_id());
+        update.mixins.push(infra::user_data_id());
+        update.attributes.insert(
+            "occi.compute.userdata".parse().unwrap(),
+            "I2Nsb3VkLWNvbmZpZw==".into(),
+        );
+        r.validate_update(&created, &update.clone().into(), mode)
+            .unwrap();
+        update.attributes.insert(
+            "occi.compute.userdata".parse().unwrap(),
+            "Y2hhbmdlZA==".into(),
+        );
+        let err = r
+            .validate_update(&created, &update.into(), mode)
+            .unwrap_err();
+        let rules: Vec<Rule> = err
+            .violations()
+            .iter()
+            .map(occi_model::Violation::rule)
+            .collect();
+        assert_eq!(rules, [Rule::CreateOnly], "{mode:?}: {err}");
+    }
+    // A full update that leaves it out keeps it.
+    let mut update = Resource::new(infra::compute_id());
+    update.mixins.push(infra::user_data_id());
+    let kept = r
+        .validate_update(&created, &update.into(), UpdateMode::Replace)
+        .unwrap();
+    assert_eq!(
+        kept.attribute_value("occi.compute.userdata"),
+        Some("I2Nsb3VkLWNvbmZpZw==".into())
+    );
+}

@@ -29,9 +29,9 @@
 //!   state attributes are immutable, not required, and default to the initial state of their
 //!   diagram.
 //! * **`occi.compute.userdata`** is marked mutable in I12's table but described as given
-//!   "once and only once"; the model has no create-only flag, so it is mutable (a client must
-//!   be able to give it at creation) and required, and a server enforces the "only once"
-//!   part (INF-020 accepts rejecting or ignoring a later update).
+//!   "once and only once": it is mutable (a client gives it at creation), required, and
+//!   [create-only](crate::AttributeDefinition::create_only): validation refuses a later
+//!   change (INF-020).
 //! * **Patterns.** `occi.network.address` carries [`cidr_pattern`] (an IPv4 or IPv6 address
 //!   with a prefix length), the gateways and `occi.networkinterface.address` carry
 //!   [`ip_address_pattern`]; both follow RFC 3986's `IPv4address` / `IPv6address` rules (no
@@ -775,7 +775,8 @@ fn mixins(version: OcciVersion) -> Vec<Mixin> {
                         "Contextualization data (e.g. a script) the instance runs as the last \
                          step of booting; given once at creation, it cannot be updated",
                     )
-                    .required(),
+                    .required()
+                    .create_only(),
                 ),
         );
     }

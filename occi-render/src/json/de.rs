@@ -1401,6 +1401,8 @@ impl<'de> Visitor<'de> for AttrDescSeed<'_, 'de> {
             ty,
             mutable,
             required,
+            // J12 has no member for it.
+            create_only: false,
             default,
             description,
             pattern: regex,

@@ -1,0 +1,228 @@
+//! Mutants: wrappers around the reference server that each break one OCCI requirement (or a
+//! small, related set of them). The whole suite runs against every mutant — every profile,
+//! mutations allowed, strict (so that SHOULD failures count) — and the requirement ids that
+//! fail must be exactly the ones the mutant declares, plus what the reference server itself
+//! fails in strict mode ([`BASELINE`]). Nothing may end in a harness error.
+//!
+//! A mutant that is not caught means a check is missing or too weak; one that fails more
+//! than it declares means a check is not specific enough (or the mutant is too blunt).
+
+#[path = "mutants/kit.rs"]
+mod kit;
+#[path = "mutants/list.rs"]
+mod list;
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use occi_conformance::outcome::Outcome;
+use occi_conformance::results::{RunOptions, RunReport};
+use occi_conformance::runner::{RunConfig, run};
+use occi_conformance::transport::ServiceTransport;
+use occi_server::occi_model::OcciVersion;
+
+use kit::{BASE, Mutant, MutantService, reference};
+
+/// What the unmodified reference server fails in a strict run, per version: INF-020 (a
+/// SHOULD) because a later update of `occi.compute.userdata` is accepted.
+const BASELINE: &[(&str, &[&str])] = &[("1.2", &["INF-020"]), ("1.1", &[])];
+
+fn baseline(version: OcciVersion) -> BTreeSet<String> {
+    let v = version_str(version);
+    BASELINE
+        .iter()
+        .filter(|(b, _)| *b == v)
+        .flat_map(|(_, ids)| ids.iter().map(|s| (*s).to_owned()))
+        .collect()
+}
+
+fn version_str(version: OcciVersion) -> &'static str {
+    match version {
+        OcciVersion::V1_1 => "1.1",
+        OcciVersion::V1_2 => "1.2",
+    }
+}
+
+async fn run_against(mutant: Option<&Mutant>, version: OcciVersion) -> RunReport {
+    let service = MutantService::new(
+        reference(version),
+        mutant.map_or_else(kit::identity, |m| m.hook.clone()),
+    );
+    let transport = Arc::new(ServiceTransport::new(service, BASE));
+    let config = RunConfig {
+        target: BASE.to_owned(),
+        profiles: vec![],
+        options: RunOptions {
+            strict: true,
+            allow_mutation: true,
+            timeout_ms: 10_000,
+            ..RunOptions::default()
+        },
+        run_id: Some("mutants".to_owned()),
+    };
+    run(transport, &config, &mut |_, _, _| {}).await
+}
+
+fn ids_with(report: &RunReport, outcome: Outcome) -> BTreeSet<String> {
+    report
+        .requirements
+        .iter()
+        .filter(|r| r.outcome == Some(outcome))
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+/// Why a failing requirement failed: the first failing check's message.
+fn reasons(report: &RunReport, ids: &BTreeSet<String>) -> String {
+    let mut out = String::new();
+    for id in ids {
+        let check = report.tests.iter().flat_map(|t| &t.checks).find(|c| {
+            matches!(c.outcome, Outcome::Fail | Outcome::Error) && c.requirements.contains(id)
+        });
+        if let Some(c) = check {
+            let _ = write!(
+                out,
+                "\n      {id}: {} (expected {:?}, actual {:?})",
+                c.message,
+                c.expected,
+                c.actual
+                    .as_deref()
+                    .map(|a| a.chars().take(160).collect::<String>())
+            );
+        }
+    }
+    out
+}
+
+struct Row {
+    mutant: &'static str,
+    what: &'static str,
+    version: &'static str,
+    declared: BTreeSet<String>,
+    observed: BTreeSet<String>,
+    errors: BTreeSet<String>,
+    detail: String,
+}
+
+impl Row {
+    fn ok(&self) -> bool {
+        self.declared == self.observed && self.errors.is_empty()
+    }
+}
+
+fn join(set: &BTreeSet<String>) -> String {
+    if set.is_empty() {
+        "-".to_owned()
+    } else {
+        set.iter().cloned().collect::<Vec<_>>().join(" ")
+    }
+}
+
+fn check_one(mutant: &Mutant, version: OcciVersion) -> Row {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    let report = runtime.block_on(run_against(Some(mutant), version));
+    let base = baseline(version);
+    let declared: BTreeSet<String> = mutant
+        .breaks(version)
+        .iter()
+        .map(|s| (*s).to_owned())
+        .chain(base.iter().cloned())
+        .collect();
+    let observed = ids_with(&report, Outcome::Fail);
+    let errors = ids_with(&report, Outcome::Error);
+    let odd: BTreeSet<String> = observed
+        .symmetric_difference(&declared)
+        .cloned()
+        .chain(errors.iter().cloned())
+        .collect();
+    Row {
+        mutant: mutant.name,
+        what: mutant.what,
+        version: version_str(version),
+        declared,
+        observed,
+        errors,
+        detail: reasons(&report, &odd),
+    }
+}
+
+#[test]
+fn the_reference_server_fails_only_the_baseline() {
+    for version in [OcciVersion::V1_2, OcciVersion::V1_1] {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("a runtime");
+        let report = runtime.block_on(run_against(None, version));
+        assert_eq!(ids_with(&report, Outcome::Fail), baseline(version));
+        assert!(ids_with(&report, Outcome::Error).is_empty());
+    }
+}
+
+#[test]
+fn every_mutant_fails_exactly_what_it_breaks() {
+    let mutants = list::mutants();
+    let mut names = BTreeSet::new();
+    for m in &mutants {
+        assert!(names.insert(m.name), "two mutants are named {}", m.name);
+        assert!(
+            m.versions().next().is_some(),
+            "{} runs against no version",
+            m.name
+        );
+    }
+    assert!(mutants.len() >= 30, "only {} mutants", mutants.len());
+    let filter = std::env::var("MUTANT").ok();
+    let jobs: Vec<(&Mutant, OcciVersion)> = mutants
+        .iter()
+        .filter(|m| filter.as_deref().is_none_or(|f| m.name.contains(f)))
+        .flat_map(|m| m.versions().map(move |v| (m, v)))
+        .collect();
+    let rows: Vec<Row> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(jobs.len().div_ceil(8).max(1))
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|(m, v)| check_one(m, *v))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a mutant run panicked"))
+            .collect()
+    });
+    let bad = rows.iter().filter(|r| !r.ok()).count();
+    if bad > 0 || std::env::var("MUTANT_TABLE").is_ok() {
+        let mut table = format!(
+            "{:<34} {:<4} {:<40} {:<40} {}\n",
+            "mutant", "ver", "declared", "observed", "errors"
+        );
+        for r in &rows {
+            let _ = writeln!(
+                table,
+                "{} {:<32} {:<4} {:<40} {:<40} {}{}",
+                if r.ok() { ' ' } else { '!' },
+                r.mutant,
+                r.version,
+                join(&r.declared),
+                join(&r.observed),
+                join(&r.errors),
+                if r.ok() {
+                    String::new()
+                } else {
+                    format!("\n      ({}){}", r.what, r.detail)
+                }
+            );
+        }
+        assert!(bad == 0, "{bad} mutant run(s) not caught exactly:\n{table}");
+        println!("{table}");
+    }
+}

@@ -1,8 +1,8 @@
 //! Mutants: wrappers around the reference server that each break one OCCI requirement (or a
 //! small, related set of them). The whole suite runs against every mutant — every profile,
 //! mutations allowed, strict (so that SHOULD failures count) — and the requirement ids that
-//! fail must be exactly the ones the mutant declares, plus what the reference server itself
-//! fails in strict mode ([`BASELINE`]). Nothing may end in a harness error.
+//! fail must be exactly the ones the mutant declares (the unmodified reference server fails
+//! nothing, even in strict mode). Nothing may end in a harness error.
 //!
 //! A mutant that is not caught means a check is missing or too weak; one that fails more
 //! than it declares means a check is not specific enough (or the mutant is too blunt).
@@ -23,19 +23,6 @@ use occi_conformance::transport::ServiceTransport;
 use occi_server::occi_model::OcciVersion;
 
 use kit::{BASE, Mutant, MutantService, reference};
-
-/// What the unmodified reference server fails in a strict run, per version: INF-020 (a
-/// SHOULD) because a later update of `occi.compute.userdata` is accepted.
-const BASELINE: &[(&str, &[&str])] = &[("1.2", &["INF-020"]), ("1.1", &[])];
-
-fn baseline(version: OcciVersion) -> BTreeSet<String> {
-    let v = version_str(version);
-    BASELINE
-        .iter()
-        .filter(|(b, _)| *b == v)
-        .flat_map(|(_, ids)| ids.iter().map(|s| (*s).to_owned()))
-        .collect()
-}
 
 fn version_str(version: OcciVersion) -> &'static str {
     match version {
@@ -125,12 +112,10 @@ fn check_one(mutant: &Mutant, version: OcciVersion) -> Row {
         .build()
         .expect("a runtime");
     let report = runtime.block_on(run_against(Some(mutant), version));
-    let base = baseline(version);
     let declared: BTreeSet<String> = mutant
         .breaks(version)
         .iter()
         .map(|s| (*s).to_owned())
-        .chain(base.iter().cloned())
         .collect();
     let observed = ids_with(&report, Outcome::Fail);
     let errors = ids_with(&report, Outcome::Error);
@@ -151,14 +136,14 @@ fn check_one(mutant: &Mutant, version: OcciVersion) -> Row {
 }
 
 #[test]
-fn the_reference_server_fails_only_the_baseline() {
+fn the_reference_server_fails_nothing_even_in_strict_mode() {
     for version in [OcciVersion::V1_2, OcciVersion::V1_1] {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
             .expect("a runtime");
         let report = runtime.block_on(run_against(None, version));
-        assert_eq!(ids_with(&report, Outcome::Fail), baseline(version));
+        assert_eq!(ids_with(&report, Outcome::Fail), BTreeSet::new());
         assert!(ids_with(&report, Outcome::Error).is_empty());
     }
 }

@@ -31,6 +31,9 @@ pub(crate) struct Config {
     pub(crate) strict: bool,
     /// The product token before `OCCI/x.y` in the `Server` header.
     pub(crate) server_name: String,
+    /// Product tokens after `OCCI/x.y` in the `Server` header: profile claims such as
+    /// `OCCI-CRTP/1.1`.
+    pub(crate) profile_tokens: Vec<String>,
 }
 
 impl Default for Config {
@@ -53,6 +56,7 @@ impl Default for Config {
             max_page_size: 1000,
             strict: false,
             server_name: concat!("occi-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            profile_tokens: Vec::new(),
         }
     }
 }

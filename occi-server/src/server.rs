@@ -231,6 +231,15 @@ impl<S, A> OcciBuilder<S, A> {
         self
     }
 
+    /// Adds a product token after `OCCI/x.y` in the `Server` header, claiming a profile the
+    /// server implements, such as `OCCI-CRTP/1.1` for the Compute Resource Templates Profile
+    /// (its small, medium and large templates must then be registered).
+    #[must_use]
+    pub fn claim_profile(mut self, token: impl Into<String>) -> Self {
+        self.config.profile_tokens.push(token.into());
+        self
+    }
+
     /// Builds the server.
     pub fn build(self) -> Result<Occi<S, A>, ConfigError>
     where
@@ -250,15 +259,18 @@ impl<S, A> OcciBuilder<S, A> {
         let registry = self
             .registry
             .unwrap_or_else(|| Registry::new(OcciVersion::V1_2));
-        let server = format!(
+        let mut server = format!(
             "{} {}",
             config.server_name,
             registry.version().product_token()
         );
+        for token in &config.profile_tokens {
+            server.push(' ');
+            server.push_str(token);
+        }
         let server_header = HeaderValue::from_str(&server).map_err(|_| {
             ConfigError(format!(
-                "the server name {:?} is not a valid header value",
-                config.server_name
+                "the Server header {server:?} (server name and profile claims) is not a valid header value"
             ))
         })?;
         let accept = config

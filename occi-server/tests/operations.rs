@@ -1464,3 +1464,28 @@ fn a_partial_update_may_add_a_link_to_the_entity_itself() {
     req("DELETE", &c).send(&s).expect(200, &[]);
     assert!(snapshot(&s).is_empty());
 }
+
+#[test]
+fn claimed_profiles_follow_the_occi_version_in_server() {
+    let s = occi_server::Occi::builder()
+        .registry(registry(OcciVersion::V1_2))
+        .actions(occi_server::SimulatedActions)
+        .claim_profile("OCCI-CRTP/1.1")
+        .build()
+        .unwrap();
+    for r in [
+        req("GET", "/-/").send(&s),
+        req("GET", "/compute/404").send(&s),
+    ] {
+        let server = r.header("server").unwrap();
+        assert!(server.ends_with(" OCCI/1.2 OCCI-CRTP/1.1"), "{server}");
+    }
+    let bad = occi_server::Occi::builder()
+        .claim_profile("bad\ntoken")
+        .build();
+    assert!(
+        bad.unwrap_err()
+            .to_string()
+            .contains("not a valid header value")
+    );
+}

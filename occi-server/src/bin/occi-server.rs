@@ -121,6 +121,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .body_limit(args.body_limit)
         .max_page_size(args.max_page_size)
         .strict(args.strict)
+        .claim_profile(match args.occi_version {
+            OcciVersion::V1_1 => "OCCI-CRTP/1.0",
+            OcciVersion::V1_2 => "OCCI-CRTP/1.1",
+        })
         .build()?;
     tracing::info!(
         version = %args.occi_version,

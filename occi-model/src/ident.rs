@@ -249,8 +249,8 @@ fn check_term_1_1(s: &str) -> Result<(), String> {
 }
 
 /// Characters RFC 3986 allows literally in a URI, less `,` (see the module docs) and `#`
-/// (checked separately where a fragment is meaningful).
-fn is_uri_char(c: char) -> bool {
+/// (checked separately where a fragment is meaningful). [`URI_BYTES`] is built from it.
+const fn is_uri_char(c: char) -> bool {
     c.is_ascii_alphanumeric()
         || matches!(
             c,
@@ -330,30 +330,7 @@ static URI_BYTES: [u8; 256] = {
         // `b` is below 128, so the cast is lossless.
         #[allow(clippy::cast_possible_truncation)]
         let c = b as u8 as char;
-        let ok = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                '-' | '.'
-                    | '_'
-                    | '~'
-                    | ':'
-                    | '/'
-                    | '?'
-                    | '['
-                    | ']'
-                    | '@'
-                    | '!'
-                    | '$'
-                    | '&'
-                    | '\''
-                    | '('
-                    | ')'
-                    | '*'
-                    | '+'
-                    | ';'
-                    | '='
-                    | '%'
-            );
+        let ok = is_uri_char(c);
         table[b] = match c {
             '%' => URI_PERCENT,
             '#' => URI_HASH,

@@ -227,6 +227,32 @@ impl Registry {
 
     // ----- registration -----
 
+    /// Applies `change` all or nothing: when it fails, the registry is left exactly as it was
+    /// (the change runs on a copy, which replaces the registry only on success).
+    ///
+    /// ```
+    /// use occi_model::{Mixin, Location, OcciVersion, Registry};
+    /// let mut registry = Registry::new(OcciVersion::V1_2);
+    /// let before = registry.len();
+    /// let result = registry.atomically(|r| {
+    ///     r.register_mixin(Mixin::new("http://example.com/a#one".parse()?).with_location(Location::new("/one/")?))?;
+    ///     // Same location again: the whole change fails, the first Mixin is not kept.
+    ///     r.register_mixin(Mixin::new("http://example.com/a#two".parse()?).with_location(Location::new("/one/")?))?;
+    ///     Ok::<(), Box<dyn std::error::Error>>(())
+    /// });
+    /// assert!(result.is_err());
+    /// assert_eq!(registry.len(), before);
+    /// ```
+    pub fn atomically<E>(
+        &mut self,
+        change: impl FnOnce(&mut Registry) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut staged = self.clone();
+        change(&mut staged)?;
+        *self = staged;
+        Ok(())
+    }
+
     /// Registers a provider Kind. Its parent and actions must already be registered.
     pub fn register_kind(&mut self, kind: Kind) -> Result<(), RegistryError> {
         self.check_new(&kind.id)?;

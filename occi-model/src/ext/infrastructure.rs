@@ -886,10 +886,7 @@ fn register_into(registry: &mut Registry) -> Result<(), RegistryError> {
 /// # Ok::<(), occi_model::RegistryError>(())
 /// ```
 pub fn register(registry: &mut Registry) -> Result<(), RegistryError> {
-    let mut staged = registry.clone();
-    register_into(&mut staged)?;
-    *registry = staged;
-    Ok(())
+    registry.atomically(register_into)
 }
 
 /// A CRTP template: (term, title, cores, memory GiB, ephemeral storage GiB).
@@ -954,47 +951,45 @@ pub fn crtp_template_id(version: OcciVersion, term: &str) -> Option<CategoryId> 
 /// ```
 pub fn register_crtp_templates(registry: &mut Registry) -> Result<(), RegistryError> {
     let version = registry.version();
-    let mut staged = registry.clone();
-    for (term, title, cores, memory, ephemeral) in CRTP_TEMPLATES {
-        let mut mixin = Mixin::new(id(crtp_scheme(version), term))
-            .with_title(title)
-            .with_depends(resource_tpl_id())
-            .with_location(location(&format!("/resource_tpl/{term}/")))
-            .with_attribute(
-                def(
-                    attr::COMPUTE_CORES,
-                    AttributeType::Integer,
-                    "Number of CPU cores of the template",
+    registry.atomically(|staged| {
+        for (term, title, cores, memory, ephemeral) in CRTP_TEMPLATES {
+            let mixin = Mixin::new(id(crtp_scheme(version), term))
+                .with_title(title)
+                .with_depends(resource_tpl_id())
+                .with_location(location(&format!("/resource_tpl/{term}/")))
+                .with_attribute(
+                    def(
+                        attr::COMPUTE_CORES,
+                        AttributeType::Integer,
+                        "Number of CPU cores of the template",
+                    )
+                    .with_default(AttributeValue::Integer(cores)),
                 )
-                .with_default(AttributeValue::Integer(cores)),
-            )
-            .with_attribute(
-                def(
-                    attr::COMPUTE_MEMORY,
-                    AttributeType::Float,
-                    "Memory of the template in GiB",
+                .with_attribute(
+                    def(
+                        attr::COMPUTE_MEMORY,
+                        AttributeType::Float,
+                        "Memory of the template in GiB",
+                    )
+                    .with_default(float(memory)),
                 )
-                .with_default(float(memory)),
-            )
-            .with_attribute(
-                def(
-                    attr::EPHEMERAL_STORAGE_SIZE,
-                    AttributeType::Float,
-                    "Size of the ephemeral storage in GiB",
+                .with_attribute(
+                    def(
+                        attr::EPHEMERAL_STORAGE_SIZE,
+                        AttributeType::Float,
+                        "Size of the ephemeral storage in GiB",
+                    )
+                    .immutable()
+                    .with_default(float(ephemeral)),
                 )
-                .immutable()
-                .with_default(float(ephemeral)),
-            )
-            .with_attribute(def(
-                attr::EPHEMERAL_STORAGE_DEVICEID,
-                AttributeType::String,
-                "Device identifier of the ephemeral storage",
-            ));
-        if version == OcciVersion::V1_2 {
-            mixin = mixin.with_applies(compute_id());
+                .with_attribute(def(
+                    attr::EPHEMERAL_STORAGE_DEVICEID,
+                    AttributeType::String,
+                    "Device identifier of the ephemeral storage",
+                ));
+            // Compute resource templates (in 1.1 too, where no rendering shows `applies`).
+            staged.register_mixin(mixin.with_applies(compute_id()))?;
         }
-        staged.register_mixin(mixin)?;
-    }
-    *registry = staged;
-    Ok(())
+        Ok(())
+    })
 }

@@ -337,8 +337,5 @@ fn register_into(registry: &mut Registry) -> Result<(), RegistryError> {
 /// # Ok::<(), occi_model::RegistryError>(())
 /// ```
 pub fn register(registry: &mut Registry) -> Result<(), RegistryError> {
-    let mut staged = registry.clone();
-    register_into(&mut staged)?;
-    *registry = staged;
-    Ok(())
+    registry.atomically(register_into)
 }

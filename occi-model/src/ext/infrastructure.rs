@@ -71,10 +71,11 @@
 //!   resource templates' presets out of discovery: the profile requires the defaults, and a
 //!   1.1 rendering simply shows no defaults.
 
+use super::{def, id, location};
 use crate::attribute::{AttributeDefinition, AttributeType, Pattern};
 use crate::category::{Action, Kind, Mixin};
 use crate::ext::core;
-use crate::ident::{CategoryId, Location, OcciVersion};
+use crate::ident::{CategoryId, OcciVersion};
 use crate::registry::{LinkEndpoints, Registry, RegistryError, StateMachine};
 use crate::value::AttributeValue;
 
@@ -173,19 +174,6 @@ pub mod attr {
     pub const NAME: &str = "name";
     /// The `size` parameter of the 1.1 storage resize.
     pub const SIZE: &str = "size";
-}
-
-fn id(scheme: &str, term: &str) -> CategoryId {
-    CategoryId::from_parts(scheme, term).expect("infrastructure ids are valid")
-}
-
-fn def(name: &str, ty: AttributeType, description: &str) -> AttributeDefinition {
-    AttributeDefinition::new(name.parse().expect("infrastructure names are valid"), ty)
-        .with_description(description)
-}
-
-fn location(path: &str) -> Location {
-    Location::new(path).expect("infrastructure locations are valid")
 }
 
 fn enumeration(values: &[&str]) -> AttributeType {

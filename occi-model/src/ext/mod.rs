@@ -12,3 +12,22 @@
 pub mod core;
 pub mod infrastructure;
 pub mod platform;
+
+use crate::attribute::{AttributeDefinition, AttributeType};
+use crate::ident::{CategoryId, Location};
+
+/// A category id from constants of the OCCI documents.
+pub(crate) fn id(scheme: &str, term: &str) -> CategoryId {
+    CategoryId::from_parts(scheme, term).expect("the extensions' ids are valid")
+}
+
+/// An attribute definition from constants of the OCCI documents.
+pub(crate) fn def(name: &str, ty: AttributeType, description: &str) -> AttributeDefinition {
+    AttributeDefinition::new(name.parse().expect("the extensions' names are valid"), ty)
+        .with_description(description)
+}
+
+/// A location from constants of the extensions.
+pub(crate) fn location(path: &str) -> Location {
+    Location::new(path).expect("the extensions' locations are valid")
+}

@@ -41,10 +41,11 @@
 //! * **componentlink endpoints** are not restricted: the document does not say which Kinds
 //!   a componentlink connects.
 
+use super::{def, id, location};
 use crate::attribute::{AttributeDefinition, AttributeType};
 use crate::category::{Action, Kind, Mixin};
 use crate::ext::core;
-use crate::ident::{CategoryId, Location, OcciVersion};
+use crate::ident::{CategoryId, OcciVersion};
 use crate::registry::{Registry, RegistryError, StateMachine};
 
 /// The Platform scheme of the Kinds and Mixins.
@@ -79,19 +80,6 @@ pub mod attr {
     pub const DATABASE_USERNAME: &str = "occi.database.username";
     /// `occi.database.token`: String (databaselink).
     pub const DATABASE_TOKEN: &str = "occi.database.token";
-}
-
-fn id(scheme: &str, term: &str) -> CategoryId {
-    CategoryId::from_parts(scheme, term).expect("platform ids are valid")
-}
-
-fn def(name: &str, ty: AttributeType, description: &str) -> AttributeDefinition {
-    AttributeDefinition::new(name.parse().expect("platform names are valid"), ty)
-        .with_description(description)
-}
-
-fn location(path: &str) -> Location {
-    Location::new(path).expect("platform locations are valid")
 }
 
 /// `…/platform#application`.

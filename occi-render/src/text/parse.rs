@@ -170,6 +170,29 @@ impl<'a> Cursor<'a, '_> {
     }
 
     /// Whitespace around `=` (implied LWS in 1.1, not allowed in 1.2).
+    /// `OWS "=" OWS`, with whitespace around `=` judged by [`Self::ws_around_eq`]; `expected`
+    /// names what should have come when there is no `=`.
+    fn equals(&mut self, rule: &'static str, expected: &'static str) -> Result<(), Fail> {
+        let ws = self.pos;
+        if self.ows() {
+            self.ws_around_eq(ws, rule)?;
+        }
+        if !self.eat(b'=') {
+            return Err(fail(
+                self.pos,
+                ParseErrorKind::Syntax,
+                rule,
+                expected,
+                found(self.rest()),
+            ));
+        }
+        let ws = self.pos;
+        if self.ows() {
+            self.ws_around_eq(ws, rule)?;
+        }
+        Ok(())
+    }
+
     fn ws_around_eq(&mut self, at: usize, rule: &'static str) -> Result<(), Fail> {
         if self.options.version() == OcciVersion::V1_1 {
             return Ok(());
@@ -216,23 +239,7 @@ impl<'a> Cursor<'a, '_> {
                             found(self.rest()),
                         ));
                     }
-                    let ws = self.pos;
-                    if self.ows() {
-                        self.ws_around_eq(ws, rule)?;
-                    }
-                    if !self.eat(b'=') {
-                        return Err(fail(
-                            self.pos,
-                            ParseErrorKind::Syntax,
-                            rule,
-                            "'=' after the parameter name",
-                            found(self.rest()),
-                        ));
-                    }
-                    let ws = self.pos;
-                    if self.ows() {
-                        self.ws_around_eq(ws, rule)?;
-                    }
+                    self.equals(rule, "'=' after the parameter name")?;
                     param(self, name, name_at)?;
                 }
                 Some(_) => {
@@ -781,23 +788,7 @@ impl<'a> Cursor<'a, '_> {
             ));
         }
         let name = self.attribute_name(raw, start)?;
-        let ws = self.pos;
-        if self.ows() {
-            self.ws_around_eq(ws, RULE)?;
-        }
-        if !self.eat(b'=') {
-            return Err(fail(
-                self.pos,
-                ParseErrorKind::Syntax,
-                RULE,
-                "'=' and a value",
-                found(self.rest()),
-            ));
-        }
-        let ws = self.pos;
-        if self.ows() {
-            self.ws_around_eq(ws, RULE)?;
-        }
+        self.equals(RULE, "'=' and a value")?;
         let value = self.value(Ctx::Attribute, "attribute-value")?;
         Ok((name, value, start))
     }

@@ -395,7 +395,6 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         let mut response = match self.prepare(registry, parts, body) {
             Ok((ctx, target)) => {
                 let media = ctx.media;
-                let base = ctx.base.clone();
                 let mut result = self.dispatch(&ctx, &target).await;
                 let mut attempts = 1;
                 while attempts < COMMIT_ATTEMPTS && matches!(&result, Err(f) if f.retryable) {
@@ -403,7 +402,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                     result = self.dispatch(&ctx, &target).await;
                 }
                 match result {
-                    Ok(reply) => Self::render_reply(reply, media, &base),
+                    Ok(reply) => Self::render_reply(reply, media, &ctx.base),
                     Err(failure) => Self::render_failure(&failure, Some(media)),
                 }
             }

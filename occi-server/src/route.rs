@@ -156,4 +156,18 @@ mod tests {
             assert!(parse_query(Some(bad)).is_err(), "{bad}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn routing_and_query_parsing_never_panic(path in "\\PC{0,60}", query in "\\PC{0,60}") {
+            let r = Registry::new(OcciVersion::V1_2);
+            let _ = route(&r, &path);
+            let _ = route(&r, &format!("/{path}"));
+            let parsed = parse_query(Some(&query));
+            // Only the key `action` asks for an action.
+            if let Ok(p) = parsed {
+                proptest::prop_assert!(p.action.is_none() || query.contains("action="));
+            }
+        }
+    }
 }

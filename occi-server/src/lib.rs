@@ -14,6 +14,7 @@ pub use occi_render;
 mod action;
 mod config;
 mod error;
+mod identity;
 mod route;
 #[cfg(feature = "hyper")]
 mod serve;
@@ -26,6 +27,7 @@ pub use action::{
     SAVED_TEMPLATE_SCHEME, SimulatedActions,
 };
 pub use config::ConfigError;
+pub use identity::Identity;
 #[cfg(feature = "hyper")]
 pub use serve::serve;
 pub use server::{Occi, OcciBuilder};

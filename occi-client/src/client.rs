@@ -81,6 +81,9 @@ pub struct ServerModel {
     pub version: OcciVersion,
     /// The `Server` header, if any.
     pub server: Option<String>,
+    /// The media types the server says it offers (its `Accept` response header), in its
+    /// order; empty when it says nothing.
+    pub offered: Vec<MediaType>,
 }
 
 /// How a collection is listed: a filter and the page size.
@@ -434,9 +437,9 @@ impl Client {
             url.push(if url.contains('?') { '&' } else { '?' });
             url.push_str(query);
         }
-        let uri: http::Uri = url.parse().map_err(|_| {
-            Error::new(ErrorKind::Invalid, format!("{url:?} is not a valid URL"))
-        })?;
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|_| Error::new(ErrorKind::Invalid, format!("{url:?} is not a valid URL")))?;
         let headers = self.headers(&call)?;
         let idempotent = matches!(
             call.method,
@@ -459,14 +462,15 @@ impl Client {
                 response: None,
             };
             let outcome = match inner.timeout {
-                Some(limit) => match tokio::time::timeout(limit, inner.transport.send(request)).await
-                {
-                    Ok(outcome) => outcome,
-                    Err(_) => Err(Error::new(
-                        ErrorKind::Timeout,
-                        format!("no complete response within {} ms", limit.as_millis()),
-                    )),
-                },
+                Some(limit) => {
+                    match tokio::time::timeout(limit, inner.transport.send(request)).await {
+                        Ok(outcome) => outcome,
+                        Err(_) => Err(Error::new(
+                            ErrorKind::Timeout,
+                            format!("no complete response within {} ms", limit.as_millis()),
+                        )),
+                    }
+                }
                 None => inner.transport.send(request).await,
             };
             let retry = match &outcome {
@@ -509,7 +513,11 @@ impl Client {
     pub async fn discover(&self) -> Result<Reply<Arc<ServerModel>>, Error> {
         let qi = self.inner.endpoint.query_interface();
         let forced = self.inner.format;
-        let accept = forced.map_or(DISCOVERY_ACCEPT, |f| f.media_type.as_str());
+        let accept = forced.map_or(DISCOVERY_ACCEPT, |f| match f.media_type {
+            // The query interface is no listing.
+            MediaType::UriList => MediaType::TextPlain.as_str(),
+            m => m.as_str(),
+        });
         let mut call = Call::new(Method::GET, &qi);
         call.accept = Some(accept);
         let mut answer = self.send(call).await?;
@@ -545,6 +553,16 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| occi_render::media::parse_content_type(v).ok())
             .map_or(MediaType::TextPlain, |c| c.media_type);
+        let offered: Vec<MediaType> = answer
+            .response
+            .headers()
+            .get_all(ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|m| occi_render::media::parse_content_type(m.trim()).ok())
+            .map(|c| c.media_type)
+            .collect();
         let probe = forced.unwrap_or(Format {
             media_type: answered,
             dialect: if pyssf { Dialect::PySsf } else { Dialect::Occi },
@@ -579,6 +597,7 @@ impl Client {
             format,
             version,
             server,
+            offered,
         });
         *self
             .inner
@@ -617,8 +636,25 @@ impl Client {
         self.inner.options.with_version(model.version)
     }
 
+    /// What entity operations ask for: the model's rendering (text/plain for a forced
+    /// text/uri-list, which renders only listings).
     fn accept(model: &ServerModel) -> &'static str {
-        model.format.media_type.as_str()
+        match model.format.media_type {
+            MediaType::UriList => MediaType::TextPlain.as_str(),
+            m => m.as_str(),
+        }
+    }
+
+    /// What listings ask for: text/uri-list when JSON is the rendering (GFD.225 collections
+    /// do not give the entities' locations) and the server offers it, else the rendering.
+    fn listing_accept(model: &ServerModel) -> &'static str {
+        let uri_list_offered =
+            model.offered.is_empty() || model.offered.contains(&MediaType::UriList);
+        match model.format.media_type {
+            MediaType::OcciJson if uri_list_offered => "text/uri-list, application/occi+json;q=0.5",
+            MediaType::Json if uri_list_offered => "text/uri-list, application/json;q=0.5",
+            m => m.as_str(),
+        }
     }
 
     /// The location of a Kind or Mixin's collection.
@@ -802,9 +838,7 @@ impl Client {
             .send(call)
             .await?
             .expect(&[OK, CREATED, ACCEPTED, NO_CONTENT])?;
-        if answer.response.status() == OK
-            && rendering::has_entity(model.format, &answer.response)
-        {
+        if answer.response.status() == OK && rendering::has_entity(model.format, &answer.response) {
             let entity = self
                 .read_entity(&model, &answer, Some(location))
                 .map_err(|e| answer.fail(e))?;
@@ -894,10 +928,7 @@ impl Client {
     ) -> Result<Reply<()>, Error> {
         let mut call = Call::new(Method::DELETE, location.as_str());
         call.if_match = etag;
-        let answer = self
-            .send(call)
-            .await?
-            .expect(&[OK, ACCEPTED, NO_CONTENT])?;
+        let answer = self.send(call).await?.expect(&[OK, ACCEPTED, NO_CONTENT])?;
         Ok(answer.reply((), Vec::new()))
     }
 
@@ -940,7 +971,7 @@ impl Client {
     ) -> Result<Parsed<Listing>, Error> {
         let model = self.model().await?;
         let mut call = Call::new(Method::GET, location.as_str());
-        call.accept = Some(Self::accept(&model));
+        call.accept = Some(Self::listing_accept(&model));
         if let (Some(number), Some(page)) = (options.page_size, page) {
             call.query = Some(format!("page={page}&number={number}"));
         }
@@ -1003,32 +1034,17 @@ impl Client {
         })
     }
 
-    /// Lists a collection's entities, lazily: whole entities where the rendering lists them
-    /// (JSON), else each listed location read in turn.
+    /// Lists a collection's entities, lazily: each listed location read in turn (so that
+    /// every entity comes with its location, which GFD.225 collections leave out).
     pub fn list_entities(
         &self,
         location: &Location,
         options: ListOptions,
     ) -> impl Stream<Item = Result<Entity, Error>> + Send + 'static {
-        let pages = Pages::new(self.clone(), location.clone(), options);
-        futures_util::stream::unfold(pages, |mut pages| async move {
-            loop {
-                if let Some(item) = pages.buffer.pop_front() {
-                    let entity = match item {
-                        Listed::Entity(e) => Ok(*e),
-                        Listed::Location(l) => pages.client.get(&l).await.map(Reply::into_value),
-                    };
-                    return Some((entity, pages));
-                }
-                match pages.next_page().await {
-                    Ok(true) => {}
-                    Ok(false) => return None,
-                    Err(e) => {
-                        pages.done = true;
-                        return Some((Err(e), pages));
-                    }
-                }
-            }
+        let client = self.clone();
+        futures_util::StreamExt::then(self.list(location, options), move |listed| {
+            let client = client.clone();
+            async move { client.get(&listed?).await.map(Reply::into_value) }
         })
     }
 
@@ -1085,10 +1101,7 @@ impl Client {
         let qi = self.inner.endpoint.query_interface();
         let mut call = Call::new(Method::POST, &qi);
         call.body = rendering::encode_categories(model.format, &[Category::Mixin(mixin.clone())]);
-        let answer = self
-            .send(call)
-            .await?
-            .expect(&[OK, CREATED, NO_CONTENT])?;
+        let answer = self.send(call).await?.expect(&[OK, CREATED, NO_CONTENT])?;
         self.forget_model();
         Ok(answer.reply((), Vec::new()))
     }
@@ -1106,10 +1119,7 @@ impl Client {
         let qi = self.inner.endpoint.query_interface();
         let mut call = Call::new(Method::DELETE, &qi);
         call.body = rendering::encode_categories(model.format, &[category]);
-        let answer = self
-            .send(call)
-            .await?
-            .expect(&[OK, ACCEPTED, NO_CONTENT])?;
+        let answer = self.send(call).await?.expect(&[OK, ACCEPTED, NO_CONTENT])?;
         self.forget_model();
         Ok(answer.reply((), Vec::new()))
     }
@@ -1145,11 +1155,7 @@ fn coerce(parsed: &mut Parsed<Entity>, registry: &Registry) {
         };
         let typed = match definition.ty {
             AttributeType::Integer => text.trim().parse().ok().map(AttributeValue::Integer),
-            AttributeType::Float => text
-                .trim()
-                .parse()
-                .ok()
-                .and_then(AttributeValue::float),
+            AttributeType::Float => text.trim().parse().ok().and_then(AttributeValue::float),
             AttributeType::Boolean => match text.trim() {
                 "true" => Some(AttributeValue::Bool(true)),
                 "false" => Some(AttributeValue::Bool(false)),

@@ -21,7 +21,8 @@ pub struct Endpoint {
 impl Endpoint {
     /// Parses an endpoint URL (`http://` or `https://`, no query or fragment).
     pub fn parse(url: &str) -> Result<Self, Error> {
-        let invalid = |why: &str| Error::new(ErrorKind::Invalid, format!("endpoint {url:?}: {why}"));
+        let invalid =
+            |why: &str| Error::new(ErrorKind::Invalid, format!("endpoint {url:?}: {why}"));
         let uri: Uri = url.parse().map_err(|_| invalid("not a URL"))?;
         let scheme = uri
             .scheme_str()
@@ -123,7 +124,10 @@ mod tests {
             e.relativize(l("http://other:8080/compute/")),
             l("http://other:8080/compute/")
         );
-        assert_eq!(e.relativize(l("http://host:80801/x")), l("http://host:80801/x"));
+        assert_eq!(
+            e.relativize(l("http://host:80801/x")),
+            l("http://host:80801/x")
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! than the one asked for), falling back to the rendering asked for when it is missing.
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use http::Response;
+use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use occi_model::{ActionInvocation, Category, Entity, Location, Registry};
 use occi_render::media::{MediaType, parse_content_type};
 use occi_render::text::{self, CategoryRepr, TextDocument};
@@ -85,10 +85,10 @@ fn request_media(format: Format) -> MediaType {
 
 pub(crate) fn encode_entity(format: Format, entity: &Entity) -> Body {
     match request_media(format) {
-        MediaType::TextOcci => Body::headers(MediaType::TextOcci, text::occi::render_entity(entity)),
-        m @ (MediaType::OcciJson | MediaType::Json) => {
-            Body::text(m, json::render_entity(entity))
+        MediaType::TextOcci => {
+            Body::headers(MediaType::TextOcci, text::occi::render_entity(entity))
         }
+        m @ (MediaType::OcciJson | MediaType::Json) => Body::text(m, json::render_entity(entity)),
         m => Body::text(m, text::plain::render_entity(entity)),
     }
 }
@@ -113,10 +113,9 @@ pub(crate) fn encode_attributes(format: Format, entity: &Entity) -> Body {
         ..TextDocument::default()
     };
     match media {
-        MediaType::TextOcci => Body::headers(
-            MediaType::TextOcci,
-            text::occi::render_document(&document),
-        ),
+        MediaType::TextOcci => {
+            Body::headers(MediaType::TextOcci, text::occi::render_document(&document))
+        }
         m => Body::text(m, text::plain::render_document(&document)),
     }
 }
@@ -136,10 +135,9 @@ pub(crate) fn encode_action(format: Format, invocation: &ActionInvocation) -> Bo
 
 pub(crate) fn encode_locations(format: Format, locations: &[Location]) -> Body {
     match request_media(format) {
-        MediaType::TextOcci => Body::headers(
-            MediaType::TextOcci,
-            text::occi::render_locations(locations),
-        ),
+        MediaType::TextOcci => {
+            Body::headers(MediaType::TextOcci, text::occi::render_locations(locations))
+        }
         m @ (MediaType::OcciJson | MediaType::Json) => {
             let refs: Vec<json::EntityRef> = locations
                 .iter()
@@ -292,17 +290,18 @@ pub(crate) fn decode_listing(
             WHAT,
         )?
         .map(Listing::Locations)),
-        MediaType::UriList => {
-            Ok(parsed(uri_list::parse(body_text(response)?, options), WHAT)?
-                .map(Listing::Locations))
-        }
+        MediaType::UriList => Ok(
+            parsed(uri_list::parse(body_text(response)?, options), WHAT)?.map(Listing::Locations),
+        ),
         MediaType::OcciJson | MediaType::Json => {
             let body = response.body();
             if is_empty_body(body) {
                 Ok(Parsed::clean(Listing::Entities(Vec::new())))
             } else if is_pyssf_json(format, body) {
-                Ok(parsed(json::pyssf::parse_entities(body, options), WHAT)?
-                    .map(Listing::Entities))
+                Ok(
+                    parsed(json::pyssf::parse_entities(body, options), WHAT)?
+                        .map(Listing::Entities),
+                )
             } else {
                 Ok(
                     parsed(json::parse_entity_collection(body, options), WHAT)?.map(|c| {
@@ -335,7 +334,10 @@ pub(crate) fn decode_categories(
     const WHAT: &str = "the query interface";
     match response_media(response, format.media_type)? {
         MediaType::TextOcci => Ok((
-            parsed(text::occi::parse_categories(response.headers(), options), WHAT)?,
+            parsed(
+                text::occi::parse_categories(response.headers(), options),
+                WHAT,
+            )?,
             format.dialect,
         )),
         MediaType::OcciJson | MediaType::Json => {

@@ -301,7 +301,12 @@ impl Body for RequestBody {
         self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
     ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        Poll::Ready(self.get_mut().data.take().map(|d| Ok(http_body::Frame::data(d))))
+        Poll::Ready(
+            self.get_mut()
+                .data
+                .take()
+                .map(|d| Ok(http_body::Frame::data(d))),
+        )
     }
 
     fn is_end_stream(&self) -> bool {
@@ -352,10 +357,7 @@ impl<S> ServiceTransport<S> {
 
 impl<S, RB> Transport for ServiceTransport<S>
 where
-    S: tower_service::Service<Request<RequestBody>, Response = Response<RB>>
-        + Clone
-        + Send
-        + Sync,
+    S: tower_service::Service<Request<RequestBody>, Response = Response<RB>> + Clone + Send + Sync,
     S::Error: std::error::Error + Send + Sync + 'static,
     S::Future: Send,
     RB: Body + Send,

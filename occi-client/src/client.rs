@@ -571,20 +571,31 @@ impl Client {
         let (parsed, dialect) = rendering::decode_categories(probe, &answer.response, &options)
             .map_err(|e| answer.fail(e))?;
         let dialect = if pyssf { Dialect::PySsf } else { dialect };
-        let format = forced.unwrap_or(match dialect {
-            // PySSF reads and writes its own text/occi best; its JSON is lossy.
-            Dialect::PySsf => Format {
-                media_type: MediaType::TextOcci,
-                dialect,
-            },
-            Dialect::Occi => Format {
-                media_type: match answered {
-                    MediaType::UriList => MediaType::TextPlain,
-                    m => m,
+        // A forced media type keeps the dialect the server turned out to speak.
+        let format = forced.map_or_else(
+            || match dialect {
+                // PySSF reads and writes its own text/occi best; its JSON is lossy.
+                Dialect::PySsf => Format {
+                    media_type: MediaType::TextOcci,
+                    dialect,
                 },
-                dialect,
+                Dialect::Occi => Format {
+                    media_type: match answered {
+                        MediaType::UriList => MediaType::TextPlain,
+                        m => m,
+                    },
+                    dialect,
+                },
             },
-        });
+            |f| Format {
+                media_type: f.media_type,
+                dialect: if dialect == Dialect::PySsf {
+                    Dialect::PySsf
+                } else {
+                    f.dialect
+                },
+            },
+        );
         let (registry, notes) = build_registry(
             version,
             parsed.value,

@@ -74,10 +74,13 @@ impl Body {
 }
 
 /// The media type a request body is written in: `text/uri-list` cannot carry a request, so
-/// it falls back to text/plain.
+/// it falls back to text/plain; PySSF's JSON reader is not used (Hurtle peers send
+/// text/occi, which every PySSF service reads).
 fn request_media(format: Format) -> MediaType {
     match (format.dialect, format.media_type) {
-        (Dialect::PySsf, _) => MediaType::TextOcci,
+        (Dialect::PySsf, MediaType::OcciJson | MediaType::Json | MediaType::UriList) => {
+            MediaType::TextOcci
+        }
         (_, MediaType::UriList) => MediaType::TextPlain,
         (_, m) => m,
     }

@@ -334,9 +334,33 @@ impl Answer {
     }
 }
 
-/// The server's message: the body as text (at most 2000 characters, `OK` and empty bodies
-/// replaced by the status's reason).
+/// The server's message: a JSON error document's `message` (with its `details`), else the
+/// body as text (at most 2000 characters; `OK` and empty bodies replaced by the status's
+/// reason).
 fn server_message(response: &Response<Bytes>) -> String {
+    if let Ok(serde_json::Value::Object(document)) =
+        serde_json::from_slice::<serde_json::Value>(response.body())
+    {
+        let error = document.get("error").unwrap_or(&serde_json::Value::Null);
+        let error = if error.is_object() {
+            error
+        } else {
+            &serde_json::Value::Object(document.clone())
+        };
+        if let Some(message) = error.get("message").and_then(serde_json::Value::as_str) {
+            let mut out = message.to_owned();
+            if let Some(details) = error.get("details").and_then(serde_json::Value::as_array) {
+                for detail in details {
+                    out.push_str("\n  ");
+                    match detail.as_str() {
+                        Some(text) => out.push_str(text),
+                        None => out.push_str(&detail.to_string()),
+                    }
+                }
+            }
+            return out;
+        }
+    }
     let text = String::from_utf8_lossy(response.body());
     let text = text.trim();
     if text.is_empty() || text == "OK" {

@@ -577,16 +577,7 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| occi_render::media::parse_content_type(v).ok())
             .map_or(MediaType::TextPlain, |c| c.media_type);
-        let offered: Vec<MediaType> = answer
-            .response
-            .headers()
-            .get_all(ACCEPT)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|m| occi_render::media::parse_content_type(m.trim()).ok())
-            .map(|c| c.media_type)
-            .collect();
+        let offered = offered_types(answer.response.headers());
         let probe = forced.unwrap_or(Format {
             media_type: answered,
             dialect: if pyssf { Dialect::PySsf } else { Dialect::Occi },
@@ -595,31 +586,7 @@ impl Client {
         let (parsed, dialect) = rendering::decode_categories(probe, &answer.response, &options)
             .map_err(|e| answer.fail(e))?;
         let dialect = if pyssf { Dialect::PySsf } else { dialect };
-        // A forced media type keeps the dialect the server turned out to speak.
-        let format = forced.map_or_else(
-            || match dialect {
-                // PySSF reads and writes its own text/occi best; its JSON is lossy.
-                Dialect::PySsf => Format {
-                    media_type: MediaType::TextOcci,
-                    dialect,
-                },
-                Dialect::Occi => Format {
-                    media_type: match answered {
-                        MediaType::UriList => MediaType::TextPlain,
-                        m => m,
-                    },
-                    dialect,
-                },
-            },
-            |f| Format {
-                media_type: f.media_type,
-                dialect: if dialect == Dialect::PySsf {
-                    Dialect::PySsf
-                } else {
-                    f.dialect
-                },
-            },
-        );
+        let format = choose_format(forced, dialect, answered);
         let (registry, notes) = build_registry(
             version,
             parsed.value,
@@ -1158,6 +1125,47 @@ impl Client {
         self.forget_model();
         Ok(answer.reply((), Vec::new()))
     }
+}
+
+/// The rendering to speak: a forced media type keeps the dialect the server turned out to
+/// speak; else PySSF gets text/occi (its JSON is lossy) and any other server the rendering
+/// it answered discovery in.
+fn choose_format(forced: Option<Format>, dialect: Dialect, answered: MediaType) -> Format {
+    match forced {
+        Some(f) => Format {
+            media_type: f.media_type,
+            dialect: if dialect == Dialect::PySsf {
+                Dialect::PySsf
+            } else {
+                f.dialect
+            },
+        },
+        None => match dialect {
+            Dialect::PySsf => Format {
+                media_type: MediaType::TextOcci,
+                dialect,
+            },
+            Dialect::Occi => Format {
+                media_type: match answered {
+                    MediaType::UriList => MediaType::TextPlain,
+                    m => m,
+                },
+                dialect,
+            },
+        },
+    }
+}
+
+/// The media types a response's `Accept` header fields advertise.
+fn offered_types(headers: &HeaderMap) -> Vec<MediaType> {
+    headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|m| occi_render::media::parse_content_type(m.trim()).ok())
+        .map(|c| c.media_type)
+        .collect()
 }
 
 fn entity_location(entity: &Entity) -> Result<Location, Error> {

@@ -95,7 +95,7 @@ fn ok(output: Output) -> String {
         stdout(&output),
         stderr(&output)
     );
-    stdout(&output)
+    String::from_utf8(output.stdout).unwrap()
 }
 
 macro_rules! snapshot {
@@ -163,6 +163,8 @@ fn an_unreachable_endpoint_exits_3() {
     );
 }
 
+// One walk through every command, in the order a user would take them.
+#[allow(clippy::too_many_lines)]
 #[test]
 fn a_compute_from_creation_to_deletion() {
     let server = server();

@@ -9,14 +9,17 @@ use occi_model::ext::infrastructure;
 use occi_model::{ActionInvocation, Entity, Location, OcciVersion, Registry, Resource};
 use proptest::prelude::*;
 
+/// A response: status, header fields, body.
+type Raw = (u16, Vec<(String, Vec<u8>)>, Vec<u8>);
+
 /// Answers the query interface with one canned response and everything else with another.
 #[derive(Debug, Clone)]
 struct Canned {
-    query_interface: (u16, Vec<(String, Vec<u8>)>, Vec<u8>),
-    other: (u16, Vec<(String, Vec<u8>)>, Vec<u8>),
+    query_interface: Raw,
+    other: Raw,
 }
 
-fn build((status, headers, body): &(u16, Vec<(String, Vec<u8>)>, Vec<u8>)) -> Response<Bytes> {
+fn build((status, headers, body): &Raw) -> Response<Bytes> {
     let mut response = Response::new(Bytes::from(body.clone()));
     *response.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
     for (name, value) in headers {
@@ -97,7 +100,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
-fn response() -> impl Strategy<Value = (u16, Vec<(String, Vec<u8>)>, Vec<u8>)> {
+fn response() -> impl Strategy<Value = Raw> {
     (
         prop_oneof![
             Just(200_u16),
@@ -128,7 +131,7 @@ fn response() -> impl Strategy<Value = (u16, Vec<(String, Vec<u8>)>, Vec<u8>)> {
         })
 }
 
-fn query_interface() -> impl Strategy<Value = (u16, Vec<(String, Vec<u8>)>, Vec<u8>)> {
+fn query_interface() -> impl Strategy<Value = Raw> {
     let valid = query_interfaces();
     prop_oneof![
         proptest::sample::select(valid).prop_map(|(ct, body)| (

@@ -175,7 +175,7 @@ async fn hurtle_sm_instance_lifecycle() {
         Some("provision".into())
     );
     assert_eq!(instance.attribute_value("replicas"), Some("2".into()));
-    assert_eq!(instance.id().map(|i| i.as_str()), Some(APP));
+    assert_eq!(instance.id().map(occi_model::EntityId::as_str), Some(APP));
     assert_eq!(instance.location(), Some(&created.value));
 
     // List: one X-OCCI-Location field, absolute URLs joined by ", ".
@@ -303,7 +303,7 @@ async fn hurtle_so_actions() {
         .unwrap();
     let entity = reply.value.expect("the SO renders the entity");
     assert_eq!(
-        entity.id().map(|i| i.as_str()),
+        entity.id().map(occi_model::EntityId::as_str),
         Some("/orchestrator/default")
     );
     assert_eq!(entity.location(), Some(&so));
@@ -330,7 +330,7 @@ async fn hurtle_so_actions() {
     assert_eq!(error.message(), "Not allowed now.");
 }
 
-/// PySSF's JSON (json_rendering.py): the query interface as an array, `muttable`, string
+/// PySSF's JSON (`json_rendering.py`): the query interface as an array, `muttable`, string
 /// values, entities without `id` outside `attributes`.
 fn pyssf_json(request: &Seen, _: SocketAddr) -> Reply {
     let qi = r#"[

@@ -4,6 +4,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -134,12 +135,13 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Seen> {
 pub fn pyssf(status: &str, headers: &[(&str, &str)], body: &str) -> Reply {
     let mut raw = format!("HTTP/1.0 {status}\r\nServer: pyssf OCCI/1.1\r\n");
     for (name, value) in headers {
-        raw.push_str(&format!("{name}: {value}\r\n"));
+        let _ = write!(raw, "{name}: {value}\r\n");
     }
-    raw.push_str(&format!(
+    let _ = write!(
+        raw,
         "Content-Length: {0}\r\nContent-length: {0}\r\n\r\n{body}",
         body.len()
-    ));
+    );
     Reply::Raw(raw)
 }
 
@@ -147,8 +149,8 @@ pub fn pyssf(status: &str, headers: &[(&str, &str)], body: &str) -> Reply {
 pub fn http(status: &str, headers: &[(&str, &str)], body: &str) -> Reply {
     let mut raw = format!("HTTP/1.1 {status}\r\nConnection: close\r\n");
     for (name, value) in headers {
-        raw.push_str(&format!("{name}: {value}\r\n"));
+        let _ = write!(raw, "{name}: {value}\r\n");
     }
-    raw.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    let _ = write!(raw, "Content-Length: {}\r\n\r\n{body}", body.len());
     Reply::Raw(raw)
 }

@@ -3,6 +3,7 @@
 mod names;
 mod output;
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -301,12 +302,13 @@ impl From<Error> for Failure {
         let mut message = error.to_string();
         if let Some(parse) = error.parse_error() {
             for d in parse.diagnostics() {
-                message.push_str(&format!(
+                let _ = write!(
+                    message,
                     "\n  {}: {} ({})",
                     d.position(),
                     d.message(),
                     d.rule()
-                ));
+                );
             }
         }
         Self { status, message }

@@ -196,7 +196,7 @@ pub(crate) fn model(endpoint: &str, model: &ServerModel, output: Output) -> Stri
             "server": model.server,
             "version": match model.version {
                 occi_client::occi_model::OcciVersion::V1_1 => "1.1",
-                _ => "1.2",
+                occi_client::occi_model::OcciVersion::V1_2 => "1.2",
             },
             "rendering": model.format.media_type.as_str(),
             "dialect": match model.format.dialect {
@@ -225,7 +225,12 @@ pub(crate) fn model(endpoint: &str, model: &ServerModel, output: Output) -> Stri
 
 /// One location per line, LF-terminated (for shells; the media type's CRLF is for the wire).
 fn lines<'a>(locations: impl Iterator<Item = &'a Location>) -> String {
-    locations.map(|l| format!("{l}\n")).collect()
+    let mut out = String::new();
+    for l in locations {
+        out.push_str(l.as_str());
+        out.push('\n');
+    }
+    out
 }
 
 pub(crate) fn pretty(value: &Value) -> String {

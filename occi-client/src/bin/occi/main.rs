@@ -401,7 +401,12 @@ fn client(args: &Args) -> Result<Client, Failure> {
 fn report(verbose: bool, deviations: &[occi_client::occi_render::Deviation]) {
     if verbose {
         for d in deviations {
-            eprintln!("deviation: {d}");
+            // Repairs of the client itself have no place in the input.
+            if d.position().line == 0 {
+                eprintln!("deviation: {}", d.message());
+            } else {
+                eprintln!("deviation: {d}");
+            }
         }
     }
 }

@@ -141,3 +141,31 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn endpoints_and_locations_never_panic(url in "\\PC{0,60}", location in "\\PC{0,60}") {
+            if let Ok(endpoint) = Endpoint::parse(&url) {
+                let _ = endpoint.url(&location);
+                if let Ok(l) = Location::new(&location) {
+                    let _ = endpoint.relativize(l);
+                }
+            }
+        }
+
+        #[test]
+        fn a_path_survives_the_round_trip(segments in proptest::collection::vec("[a-z0-9]{1,8}", 1..4)) {
+            let endpoint = Endpoint::parse("http://127.0.0.1:8080").unwrap();
+            let path = format!("/{}", segments.join("/"));
+            let url = endpoint.url(&path).unwrap().to_string();
+            let back = endpoint.relativize(Location::new(&url).unwrap());
+            prop_assert_eq!(back.as_str(), path);
+        }
+    }
+}

@@ -158,3 +158,107 @@ fn from_json(value: &serde_json::Value) -> Option<AttributeValue> {
         serde_json::Value::Null => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use occi_client::occi_model::ext::infrastructure;
+    use occi_client::occi_model::{Mixin, OcciVersion};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    static REGISTRY: std::sync::LazyLock<Registry> = std::sync::LazyLock::new(build);
+
+    fn registry() -> &'static Registry {
+        &REGISTRY
+    }
+
+    fn build() -> Registry {
+        let mut registry = Registry::new(OcciVersion::V1_2);
+        infrastructure::register(&mut registry).unwrap();
+        registry
+            .register_mixin(
+                Mixin::new("http://example.com/os#ubuntu".parse().unwrap())
+                    .with_depends(infrastructure::os_tpl_id())
+                    .with_location(Location::new("/os/ubuntu/").unwrap()),
+            )
+            .unwrap();
+        registry
+    }
+
+    #[test]
+    fn short_names_resolve() {
+        let r = registry();
+        assert_eq!(
+            category(r, "compute", None).unwrap(),
+            infrastructure::compute_id()
+        );
+        assert_eq!(
+            category(r, "os_tpl#ubuntu", None).unwrap().to_string(),
+            "http://example.com/os#ubuntu"
+        );
+        assert_eq!(
+            category(r, "ubuntu", None).unwrap().to_string(),
+            "http://example.com/os#ubuntu"
+        );
+        assert_eq!(
+            category(r, "start", Some(CategoryClass::Action)).unwrap(),
+            infrastructure::compute_start_id()
+        );
+        assert!(
+            category(r, "nothing", None)
+                .unwrap_err()
+                .contains("no category")
+        );
+        assert!(category(r, "resource_tpl#ubuntu", None).is_err());
+        assert_eq!(
+            location_or_collection(r, "compute").unwrap().as_str(),
+            "/compute/"
+        );
+    }
+
+    #[test]
+    fn attributes_are_typed_by_their_definition() {
+        let r = registry();
+        let defs = r.effective_attributes(&infrastructure::compute_id(), &[]);
+        let typed = |text: &str| attribute(&defs, text).map(|(_, v)| v);
+        assert_eq!(
+            typed("occi.compute.cores=2"),
+            Ok(AttributeValue::Integer(2))
+        );
+        assert_eq!(
+            typed("occi.compute.memory=2"),
+            Ok(AttributeValue::float(2.0).unwrap())
+        );
+        assert_eq!(typed("occi.compute.hostname=2"), Ok("2".into()));
+        assert_eq!(typed("x.unknown=true"), Ok(AttributeValue::Bool(true)));
+        assert_eq!(typed("x.unknown=a=b"), Ok("a=b".into()));
+        assert!(
+            typed("occi.compute.cores=two")
+                .unwrap_err()
+                .contains("not an integer")
+        );
+        assert!(typed("no-equals-sign").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn attribute_parsing_never_panics(text in "\\PC{0,40}") {
+            let r = registry();
+            let defs = r.effective_attributes(&infrastructure::compute_id(), &[]);
+            let _ = attribute(&defs, &text);
+            let _ = category(r, &text, None);
+            let _ = location_or_collection(r, &text);
+        }
+
+        #[test]
+        fn integers_round_trip(n in any::<i64>()) {
+            let r = registry();
+            let defs = r.effective_attributes(&infrastructure::compute_id(), &[]);
+            prop_assert_eq!(
+                attribute(&defs, &format!("occi.compute.cores={n}")).unwrap().1,
+                AttributeValue::Integer(n)
+            );
+        }
+    }
+}

@@ -72,10 +72,20 @@ impl Endpoint {
         })
     }
 
-    /// A location on this endpoint's origin as a path; any other location unchanged.
+    /// A location on this endpoint's host and port as a path; any other location unchanged.
+    ///
+    /// The scheme is not compared: a server behind a TLS-terminating proxy, and PySSF
+    /// always, write `http://` locations that are reached as `https://`.
     pub fn relativize(&self, location: Location) -> Location {
         let text = location.as_str();
-        if let Some(rest) = strip_prefix_ignore_case(text, &self.origin)
+        let authority = self
+            .origin
+            .split_once("://")
+            .map_or(self.origin.as_str(), |(_, a)| a);
+        let after_scheme = ["http://", "https://"]
+            .iter()
+            .find_map(|scheme| strip_prefix_ignore_case(text, scheme));
+        if let Some(rest) = after_scheme.and_then(|t| strip_prefix_ignore_case(t, authority))
             && (rest.starts_with('/') || rest.is_empty())
         {
             let path = if rest.is_empty() { "/" } else { rest };

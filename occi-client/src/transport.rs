@@ -8,7 +8,10 @@
 //! [`HttpTransport`] honours `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` (and
 //! their lower-case forms) as curl does: a request to a proxied `http://` URL goes to the
 //! proxy in absolute form, with `Proxy-Authorization` when the proxy URL carries
-//! credentials. It speaks plain HTTP only: an `https://` URL is refused with a clear error.
+//! credentials. `https://` URLs need the `rustls` feature (TLS through rustls, trusting the
+//! Mozilla roots and any added with [`HttpTransport::add_root_certificates`]); without it
+//! they are refused with a clear error, and HTTPS through a proxy (`CONNECT`) is not
+//! supported.
 
 use std::fmt;
 use std::future::Future;
@@ -77,6 +80,8 @@ where
 pub struct HttpTransport {
     client: HyperClient<ProxyConnector, Full<Bytes>>,
     proxies: Arc<Matcher>,
+    #[cfg(feature = "rustls")]
+    roots: rustls::RootCertStore,
     max_response_bytes: usize,
 }
 
@@ -115,18 +120,69 @@ impl HttpTransport {
 
     fn with_proxies(matcher: Matcher) -> Self {
         let proxies = Arc::new(matcher);
-        let mut http = HttpConnector::new();
-        http.set_nodelay(true);
-        let connector = ProxyConnector {
-            http,
-            proxies: Arc::clone(&proxies),
+        #[cfg(feature = "rustls")]
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
-        let client = HyperClient::builder(TokioExecutor::new()).build(connector);
+        let client = Self::client(
+            &proxies,
+            #[cfg(feature = "rustls")]
+            &roots,
+        );
         Self {
             client,
             proxies,
+            #[cfg(feature = "rustls")]
+            roots,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
+    }
+
+    fn client(
+        proxies: &Arc<Matcher>,
+        #[cfg(feature = "rustls")] roots: &rustls::RootCertStore,
+    ) -> HyperClient<ProxyConnector, Full<Bytes>> {
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        http.enforce_http(false);
+        let connector = ProxyConnector {
+            http,
+            proxies: Arc::clone(proxies),
+            #[cfg(feature = "rustls")]
+            tls: Arc::new(
+                rustls::ClientConfig::builder_with_provider(Arc::new(
+                    rustls::crypto::ring::default_provider(),
+                ))
+                .with_safe_default_protocol_versions()
+                .expect("ring supports the default TLS versions")
+                .with_root_certificates(roots.clone())
+                .with_no_client_auth(),
+            ),
+        };
+        HyperClient::builder(TokioExecutor::new()).build(connector)
+    }
+
+    /// Also trusts the certificates of `pem` (one or more PEM `CERTIFICATE` blocks) as
+    /// roots, for servers with a private certificate authority.
+    #[cfg(feature = "rustls")]
+    pub fn add_root_certificates(mut self, pem: &[u8]) -> Result<Self, Error> {
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject as _;
+        let invalid = |why: String| Error::new(ErrorKind::Invalid, why);
+        let mut added = 0;
+        for certificate in CertificateDer::pem_slice_iter(pem) {
+            let certificate =
+                certificate.map_err(|e| invalid(format!("unreadable PEM certificate: {e}")))?;
+            self.roots
+                .add(certificate)
+                .map_err(|e| invalid(format!("unusable root certificate: {e}")))?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(invalid("no PEM CERTIFICATE block found".into()));
+        }
+        self.client = Self::client(&self.proxies, &self.roots);
+        Ok(self)
     }
 
     /// The largest response body read (a larger one is a transport error).
@@ -147,12 +203,15 @@ impl Transport for HttpTransport {
         Box::pin(async move {
             match request.uri().scheme_str() {
                 Some("http") => {}
+                #[cfg(feature = "rustls")]
+                Some("https") => {}
+                #[cfg(not(feature = "rustls"))]
                 Some("https") => {
                     return Err(Error::new(
                         ErrorKind::Transport,
                         format!(
-                            "{}: https is not supported by this build (plain HTTP only); \
-                             put a TLS-terminating proxy in front of the endpoint",
+                            "{}: https needs occi-client's `rustls` feature (this build \
+                             speaks plain HTTP only)",
                             request.uri()
                         ),
                     ));
@@ -193,10 +252,12 @@ impl Transport for HttpTransport {
 
 /// Connects to the target, or to its proxy (then marking the connection as proxied, so that
 /// hyper sends requests in absolute form).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 struct ProxyConnector {
     http: HttpConnector,
     proxies: Arc<Matcher>,
+    #[cfg(feature = "rustls")]
+    tls: Arc<rustls::ClientConfig>,
 }
 
 impl tower_service::Service<Uri> for ProxyConnector {
@@ -214,28 +275,86 @@ impl tower_service::Service<Uri> for ProxyConnector {
             .intercept(&target)
             .map(|intercept| intercept.uri().clone());
         let mut http = self.http.clone();
+        #[cfg(feature = "rustls")]
+        let tls = Arc::clone(&self.tls);
         Box::pin(async move {
+            let https = target.scheme_str() == Some("https");
+            if https && proxy.is_some() {
+                return Err("HTTPS through a proxy (CONNECT) is not supported; \
+                            list the host in NO_PROXY"
+                    .into());
+            }
             let (address, proxied) = match proxy {
                 Some(proxy) => (proxy, true),
-                None => (target, false),
+                None => (target.clone(), false),
             };
             let io = tower_service::Service::call(&mut http, address).await?;
-            Ok(ProxyStream { io, proxied })
+            if !https {
+                return Ok(ProxyStream {
+                    io: Io::Plain(io),
+                    proxied,
+                });
+            }
+            #[cfg(feature = "rustls")]
+            {
+                let host = target
+                    .host()
+                    .unwrap_or_default()
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_owned();
+                let name = rustls_pki_types::ServerName::try_from(host)?;
+                let stream = tokio_rustls::TlsConnector::from(tls)
+                    .connect(name, io.into_inner())
+                    .await?;
+                Ok(ProxyStream {
+                    io: Io::Tls(Box::new(TokioIo::new(stream))),
+                    proxied: false,
+                })
+            }
+            #[cfg(not(feature = "rustls"))]
+            {
+                drop(io);
+                Err("https needs the rustls feature".into())
+            }
         })
     }
 }
 
-/// A TCP connection, to the target or to a proxy.
-#[derive(Debug)]
+/// A connection: plain TCP, or TLS over TCP.
+enum Io {
+    Plain(TokioIo<TcpStream>),
+    #[cfg(feature = "rustls")]
+    Tls(Box<TokioIo<tokio_rustls::client::TlsStream<TcpStream>>>),
+}
+
+/// A connection to the target or to a proxy.
 struct ProxyStream {
-    io: TokioIo<TcpStream>,
+    io: Io,
     proxied: bool,
 }
 
 impl Connection for ProxyStream {
     fn connected(&self) -> Connected {
-        self.io.connected().proxy(self.proxied)
+        match &self.io {
+            Io::Plain(io) => io.connected().proxy(self.proxied),
+            #[cfg(feature = "rustls")]
+            Io::Tls(io) => io.inner().get_ref().0.connected(),
+        }
     }
+}
+
+macro_rules! delegate {
+    ($self:ident, $io:ident => $call:expr) => {
+        match &mut $self.io {
+            Io::Plain($io) => $call,
+            #[cfg(feature = "rustls")]
+            Io::Tls($io) => {
+                let $io = &mut **$io;
+                $call
+            }
+        }
+    };
 }
 
 impl hyper::rt::Read for ProxyStream {
@@ -244,7 +363,7 @@ impl hyper::rt::Read for ProxyStream {
         cx: &mut Context<'_>,
         buf: hyper::rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
+        delegate!(self, io => Pin::new(io).poll_read(cx, buf))
     }
 }
 
@@ -254,15 +373,15 @@ impl hyper::rt::Write for ProxyStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
+        delegate!(self, io => Pin::new(io).poll_write(cx, buf))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
+        delegate!(self, io => Pin::new(io).poll_flush(cx))
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
+        delegate!(self, io => Pin::new(io).poll_shutdown(cx))
     }
 
     fn poll_write_vectored(
@@ -270,11 +389,15 @@ impl hyper::rt::Write for ProxyStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+        delegate!(self, io => Pin::new(io).poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
+        match &self.io {
+            Io::Plain(io) => io.is_write_vectored(),
+            #[cfg(feature = "rustls")]
+            Io::Tls(io) => io.is_write_vectored(),
+        }
     }
 }
 

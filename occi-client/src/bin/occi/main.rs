@@ -127,6 +127,11 @@ struct Args {
     #[arg(long, global = true, default_value_t = 30.0, value_name = "SECONDS")]
     timeout: f64,
 
+    /// Also trust the root certificates of this PEM file for https:// endpoints.
+    #[cfg(feature = "rustls")]
+    #[arg(long, env = "OCCI_CA_CERT", global = true, value_name = "FILE")]
+    ca_cert: Option<std::path::PathBuf>,
+
     /// How often an idempotent request is tried again after a network error or a 502/503/504.
     #[arg(long, global = true, default_value_t = 2, value_name = "N")]
     retries: u32,
@@ -375,6 +380,11 @@ fn client(args: &Args) -> Result<Client, Failure> {
         _ => return Err(usage("give one of --user, --token and --auth-token")),
     };
     builder = builder.auth(auth);
+    #[cfg(feature = "rustls")]
+    if let Some(path) = &args.ca_cert {
+        let pem = std::fs::read(path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+        builder = builder.transport(occi_client::HttpTransport::new().add_root_certificates(&pem)?);
+    }
     for header in &args.headers {
         let (name, value) = header
             .split_once(':')

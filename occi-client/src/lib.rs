@@ -22,8 +22,9 @@
 //! * **Auth**: [`Auth`] (Basic, bearer, Hurtle's `X-Auth-Token` + `X-Tenant-Name`) and any
 //!   extra header ([`ClientBuilder::header`]).
 //! * **Transport**: HTTP/1.1 with a keep-alive pool and proxies from the environment
-//!   ([`HttpTransport`]), or any in-process tower service ([`ServiceTransport`]). Every
-//!   attempt has a timeout; idempotent requests are retried with exponential backoff.
+//!   ([`HttpTransport`]; HTTPS through rustls with the `rustls` feature), or any in-process
+//!   tower service ([`ServiceTransport`]). Every attempt has a timeout; idempotent requests
+//!   are retried with exponential backoff.
 //! * **Errors**: one [`Error`] with an [`ErrorKind`] (transport, timeout, HTTP status with
 //!   the server's message, parse with diagnostics, invalid request) and the [`Exchange`].
 //!

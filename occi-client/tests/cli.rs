@@ -70,6 +70,7 @@ fn occi(server: Option<&Server>, args: &[&str]) -> Output {
         "OCCI_TOKEN",
         "OCCI_AUTH_TOKEN",
         "OCCI_TENANT",
+        "OCCI_CA_CERT",
     ] {
         command.env_remove(variable);
     }
@@ -123,7 +124,12 @@ fn help_lists_every_command() {
     ] {
         assert!(help.contains(command), "{command} missing from\n{help}");
     }
-    snapshot!("help", help);
+    // `--ca-cert` exists only with TLS.
+    if cfg!(feature = "rustls") {
+        snapshot!("help_rustls", help);
+    } else {
+        snapshot!("help", help);
+    }
 }
 
 #[test]
@@ -365,6 +371,62 @@ fn verbose_shows_the_exchange_with_credentials_redacted() {
     assert!(log.contains("> authorization: <redacted>"), "{log}");
     assert!(log.contains("< 200 OK"), "{log}");
     assert!(!log.contains("YWxpY2U6c2VjcmV0"), "{log}");
+}
+
+#[test]
+fn names_come_from_the_server() {
+    let server = server();
+    let kinds = ok(occi(Some(&server), &["names", "kinds"]));
+    assert!(kinds.lines().any(|l| l == "compute"), "{kinds}");
+    let mixins = ok(occi(Some(&server), &["names", "mixins"]));
+    assert!(mixins.lines().any(|l| l == "ubuntu"), "{mixins}");
+    let attributes = ok(occi(Some(&server), &["names", "attributes"]));
+    assert!(
+        attributes.lines().any(|l| l == "occi.compute.cores"),
+        "{attributes}"
+    );
+}
+
+/// Runs the bash completion function on `words` (the last one being completed).
+fn complete_in_bash(server: &Server, words: &[&str]) -> Vec<String> {
+    let script = ok(occi(None, &["completion", "bash"]));
+    let mut all = vec![env!("CARGO_BIN_EXE_occi")];
+    all.extend_from_slice(words);
+    let quoted: Vec<String> = all.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "{script}\nCOMP_WORDS=({}); COMP_CWORD={}; _occi_dynamic; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        quoted.join(" "),
+        all.len() - 1
+    );
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(program)
+        .env("OCCI_ENDPOINT", format!("http://{}", server.address))
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bash_completes_names_from_the_server() {
+    let server = server();
+    assert_eq!(complete_in_bash(&server, &["create", "comp"]), ["compute"]);
+    assert_eq!(
+        complete_in_bash(&server, &["create", "compute", "--attr", "occi.compute.co"]),
+        ["occi.compute.cores="]
+    );
+    assert_eq!(
+        complete_in_bash(&server, &["create", "compute", "-m", "ubu"]),
+        ["ubuntu"]
+    );
+    assert_eq!(
+        complete_in_bash(&server, &["trigger", "/compute/1", "sta"]),
+        ["start"]
+    );
 }
 
 #[test]

@@ -593,3 +593,143 @@ async fn an_http_proxy_gets_absolute_form_and_no_proxy_is_honoured() {
             .is_some()
     );
 }
+
+/// A Hurtle CC northbound API under OpenShift v3 (hurtle.md §3.1): only the presence of
+/// `Authorization` is checked; the app collection itself is broken (400).
+fn hurtle_cc(request: &Seen, address: SocketAddr) -> Reply {
+    const PLATFORM: &str = "http://schemas.ogf.org/occi/platform#";
+    if request.header("authorization").is_none() {
+        return pyssf(
+            "401 Unauthorized",
+            &[],
+            "Please provide authentication headers.",
+        );
+    }
+    match (request.method.as_str(), request.target.as_str()) {
+        ("GET", "/-/") => pyssf(
+            "200 OK",
+            &[
+                ("Content-Type", "text/occi"),
+                (
+                    "Category",
+                    &format!(
+                        "start; scheme=\"http://schemas.ogf.org/occi/platform/app/action#\"; class=\"action\", \
+                         stop; scheme=\"http://schemas.ogf.org/occi/platform/app/action#\"; class=\"action\", \
+                         app; scheme=\"{PLATFORM}\"; class=\"kind\"; title=\"A PaaS application.\"; \
+                         rel=\"http://schemas.ogf.org/occi/core#resource\"; location=\"http://{address}/app/\"; \
+                         attributes=\"occi.app.name{{required}} occi.app.image{{required}} occi.app.env occi.app.state{{immutable}}\"; \
+                         actions=\"http://schemas.ogf.org/occi/platform/app/action#start http://schemas.ogf.org/occi/platform/app/action#stop\""
+                    ),
+                ),
+            ],
+            "OK",
+        ),
+        ("POST", "/app/") => pyssf(
+            "201 Created",
+            &[("Location", &format!("http://{address}/app/{APP}"))],
+            "OK",
+        ),
+        ("GET", "/app/") => pyssf(
+            "400 Bad Request",
+            &[],
+            "'OpenShift3Adapter' object has no attribute 'list_apps'",
+        ),
+        ("GET", t) if t == format!("/app/{APP}") => pyssf(
+            "200 OK",
+            &[
+                ("Content-Type", "text/occi"),
+                (
+                    "Category",
+                    &format!("app; scheme=\"{PLATFORM}\"; class=\"kind\""),
+                ),
+                (
+                    "X-OCCI-Attribute",
+                    &format!(
+                        "occi.app.state=\"inactive\", occi.app.image=\"dizz/hurtle-sample-so\", \
+                         occi.app.name=\"{APP}\", occi.app.env=\"DESIGN_URI=http://keystone:35357/v2.0\", \
+                         occi.app.scale=\"False\", occi.app.url=\"{APP}.test.apps.hurtle.test\", occi.core.id=\"{APP}\""
+                    ),
+                ),
+            ],
+            "OK",
+        ),
+        ("DELETE", _) => pyssf("200 OK", &[], "OK"),
+        _ => pyssf("404 Not Found", &[], "Resource not found."),
+    }
+}
+
+#[tokio::test]
+async fn hurtle_cc_app_lifecycle() {
+    let fixture = Fixture::start(hurtle_cc).await;
+    let anonymous = Client::builder(&fixture.url())
+        .unwrap()
+        .transport(HttpTransport::without_proxy())
+        .build();
+    let error = anonymous.discover().await.unwrap_err();
+    assert_eq!(error.http_status(), Some(StatusCode::UNAUTHORIZED));
+    assert_eq!(error.message(), "Please provide authentication headers.");
+
+    let client = Client::builder(&fixture.url())
+        .unwrap()
+        .transport(HttpTransport::without_proxy())
+        .auth(Auth::basic("cc", "secret"))
+        .build();
+    let app: CategoryId = "http://schemas.ogf.org/occi/platform#app".parse().unwrap();
+    let model = client.discover().await.unwrap();
+    let kind = model.registry.kind(&app).unwrap();
+    assert_eq!(kind.location, Some(loc("/app/")));
+    assert_eq!(kind.actions.len(), 2);
+    assert!(kind.attributes.iter().any(|a| a.required));
+
+    // The SM's create (hurtle.md §1.6 step 2), values with `=` included.
+    let mut resource = Resource::new(app);
+    for (name, value) in [
+        ("occi.app.name", APP),
+        ("occi.app.image", "dizz/hurtle-sample-so"),
+        ("occi.app.env", "DESIGN_URI=http://keystone:35357/v2.0"),
+    ] {
+        resource
+            .attributes
+            .insert(name.parse().unwrap(), value.into());
+    }
+    let location = client
+        .create(&Entity::Resource(resource))
+        .await
+        .unwrap()
+        .value;
+    assert_eq!(location, loc(&format!("/app/{APP}")));
+    let post = fixture
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    assert_eq!(post.header("authorization"), Some("Basic Y2M6c2VjcmV0"));
+    assert_eq!(
+        post.header("x-occi-attribute"),
+        Some(
+            "occi.app.env=\"DESIGN_URI=http://keystone:35357/v2.0\", \
+             occi.app.image=\"dizz/hurtle-sample-so\", occi.app.name=\"sosampf1cd835fba84d318\""
+        )
+    );
+
+    // The SM's read: `occi.app.url` quoted, without `=`.
+    let app = client.get(&location).await.unwrap();
+    assert_eq!(
+        app.attribute_value("occi.app.url"),
+        Some(format!("{APP}.test.apps.hurtle.test").as_str().into())
+    );
+    assert_eq!(
+        app.attribute_value("occi.app.state"),
+        Some("inactive".into())
+    );
+
+    // The broken collection: its message comes through.
+    let error = client
+        .list(&loc("/app/"), ListOptions::default())
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(error.http_status(), Some(StatusCode::BAD_REQUEST));
+    assert!(error.message().contains("list_apps"), "{error}");
+    client.delete(&location).await.unwrap();
+}

@@ -240,12 +240,67 @@ enum Command {
     /// Manage Mixins: membership and user-defined Mixins.
     #[command(subcommand)]
     Mixin(MixinCommand),
-    /// Print a shell completion script.
+    /// Print a shell completion script. In bash, category and attribute names also complete
+    /// from the server's model (through `occi names`).
     Completion {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Print the names of the server's categories or attributes, one per line (a term where
+    /// it is unique, else the full type identifier), for completion and scripts.
+    Names {
+        /// What to print.
+        #[arg(value_enum)]
+        what: NamesArg,
+    },
 }
+
+/// What `occi names` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum NamesArg {
+    /// Kinds.
+    Kinds,
+    /// Mixins.
+    Mixins,
+    /// Actions.
+    Actions,
+    /// Kinds and Mixins (what has a collection).
+    Collections,
+    /// Attribute names of every category.
+    Attributes,
+}
+
+/// Completes category and attribute names from the server's model in bash, then falls back
+/// to the generated completion.
+const BASH_DYNAMIC: &str = r#"
+_occi_names() {
+    local endpoint=() i
+    for ((i = 1; i < ${#COMP_WORDS[@]}; i++)); do
+        case "${COMP_WORDS[i]}" in
+            --endpoint|-e) endpoint=(--endpoint "${COMP_WORDS[i+1]}") ;;
+        esac
+    done
+    "${COMP_WORDS[0]}" "${endpoint[@]}" names "$1" 2>/dev/null
+}
+_occi_dynamic() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}"
+    case "$prev" in
+        --attr|-a|--where)
+            COMPREPLY=($(compgen -S = -W "$(_occi_names attributes)" -- "$cur"))
+            compopt -o nospace 2>/dev/null
+            return ;;
+        --mixin|-m|add|remove|set) COMPREPLY=($(compgen -W "$(_occi_names mixins)" -- "$cur")); return ;;
+        --kind|create) COMPREPLY=($(compgen -W "$(_occi_names kinds)" -- "$cur")); return ;;
+        list|--category) COMPREPLY=($(compgen -W "$(_occi_names collections)" -- "$cur")); return ;;
+    esac
+    if [[ "${COMP_WORDS[COMP_CWORD-2]}" == trigger ]]; then
+        COMPREPLY=($(compgen -W "$(_occi_names actions)" -- "$cur"))
+        return
+    fi
+    _occi "$@"
+}
+complete -F _occi_dynamic -o bashdefault -o default occi
+"#;
 
 #[derive(Debug, Subcommand)]
 enum MixinCommand {
@@ -331,7 +386,11 @@ fn main() -> ExitCode {
     let args = Args::parse();
     if let Command::Completion { shell } = args.command {
         let mut command = Args::command();
-        clap_complete::generate(shell, &mut command, "occi", &mut std::io::stdout());
+        let mut stdout = std::io::stdout().lock();
+        clap_complete::generate(shell, &mut command, "occi", &mut stdout);
+        if shell == clap_complete::Shell::Bash {
+            let _ = stdout.write_all(BASH_DYNAMIC.as_bytes());
+        }
         return ExitCode::SUCCESS;
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -619,6 +678,7 @@ async fn run(args: Args) -> Result<String, Failure> {
             Ok(output::locations(&[reply.value], output))
         }
         Command::Mixin(command) => mixin(&client, registry, command, output).await,
+        Command::Names { what } => Ok(names::listing(registry, what)),
         Command::Completion { .. } => Ok(String::new()),
     }
 }

@@ -65,6 +65,47 @@ pub(crate) fn category(
     }
 }
 
+/// The names `occi names` prints: each category's term where no other category has it, else
+/// its type identifier; attribute names once each, sorted.
+pub(crate) fn listing(registry: &Registry, what: crate::NamesArg) -> String {
+    use crate::NamesArg as Names;
+    let mut out: Vec<String> = match what {
+        Names::Attributes => registry
+            .categories()
+            .flat_map(|c| c.attributes().iter().map(|d| d.name.to_string()))
+            .collect(),
+        _ => registry
+            .categories()
+            .filter(|c| match what {
+                Names::Kinds => c.class() == CategoryClass::Kind,
+                Names::Mixins => c.class() == CategoryClass::Mixin,
+                Names::Actions => c.class() == CategoryClass::Action,
+                _ => c.location().is_some(),
+            })
+            .map(|c| {
+                let term = c.id().term().as_str();
+                let unique = registry
+                    .categories()
+                    .filter(|o| o.id().term().as_str() == term)
+                    .count()
+                    == 1;
+                if unique {
+                    term.to_owned()
+                } else {
+                    c.id().to_string()
+                }
+            })
+            .collect(),
+    };
+    out.sort();
+    out.dedup();
+    let mut text = out.join("\n");
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    text
+}
+
 /// A location given on the command line: a path, an absolute URL, or a category name whose
 /// collection is meant.
 pub(crate) fn location_or_collection(registry: &Registry, text: &str) -> Result<Location, String> {

@@ -12,6 +12,7 @@ pub use occi_model;
 pub use occi_render;
 
 mod action;
+pub mod auth;
 mod config;
 mod error;
 mod identity;
@@ -29,7 +30,7 @@ pub use action::{
 pub use config::ConfigError;
 pub use identity::Identity;
 #[cfg(feature = "hyper")]
-pub use serve::serve;
+pub use serve::{ServeConfig, serve};
 pub use server::{Occi, OcciBuilder};
 pub use service::{BoxError, OcciBody, OcciService};
 pub use store::{

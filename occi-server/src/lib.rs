@@ -31,12 +31,12 @@ pub use config::ConfigError;
 pub use identity::Identity;
 #[cfg(feature = "hyper")]
 pub use serve::{ServeConfig, serve};
-/// The rustls version [`ServeConfig::tls`] takes (feature `tls`).
-#[cfg(feature = "tls")]
-pub use tokio_rustls::rustls;
 pub use server::{Occi, OcciBuilder};
 pub use service::{BoxError, OcciBody, OcciService};
 pub use store::{
     BoxFuture, Change, DynStore, Expect, InMemoryStore, Scope, Store, StoreError, StoreErrorKind,
     Stored,
 };
+/// The rustls version [`ServeConfig::tls`] takes (feature `tls`).
+#[cfg(feature = "tls")]
+pub use tokio_rustls::rustls;

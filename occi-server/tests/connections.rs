@@ -45,7 +45,8 @@ async fn start(config: ServeConfig) -> (SocketAddr, oneshot::Sender<()>) {
     (addr, stop)
 }
 
-const QUERY: &[u8] = b"GET /-/ HTTP/1.1\r\nHost: test\r\nAccept: text/plain\r\nConnection: close\r\n\r\n";
+const QUERY: &[u8] =
+    b"GET /-/ HTTP/1.1\r\nHost: test\r\nAccept: text/plain\r\nConnection: close\r\n\r\n";
 
 /// Sends `request` and reads until the server closes the connection.
 async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, request: &[u8]) -> String {
@@ -70,7 +71,9 @@ async fn a_client_that_never_finishes_its_headers_is_cut_while_others_are_served
     let (addr, _stop) = start(config).await;
 
     let mut slow = TcpStream::connect(addr).await.unwrap();
-    slow.write_all(b"GET /-/ HTTP/1.1\r\nHost: test\r\n").await.unwrap();
+    slow.write_all(b"GET /-/ HTTP/1.1\r\nHost: test\r\n")
+        .await
+        .unwrap();
 
     let fast = TcpStream::connect(addr).await.unwrap();
     let answer = within("the fast client's answer", exchange(fast, QUERY)).await;
@@ -99,9 +102,16 @@ async fn a_silent_connection_and_an_idle_keep_alive_connection_are_closed() {
     kept.write_all(b"GET /-/ HTTP/1.1\r\nHost: test\r\nAccept: text/plain\r\n\r\n")
         .await
         .unwrap();
-    let got = within("closing the idle keep-alive connection", until_closed(&mut kept)).await;
+    let got = within(
+        "closing the idle keep-alive connection",
+        until_closed(&mut kept),
+    )
+    .await;
     let got = String::from_utf8_lossy(&got);
-    assert!(got.starts_with("HTTP/1.1 200"), "the request was answered first: {got}");
+    assert!(
+        got.starts_with("HTTP/1.1 200"),
+        "the request was answered first: {got}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,7 +134,11 @@ async fn two_hundred_half_open_connections_do_not_lock_out_a_new_client_under_a_
 
     // Every attacker was cut, none answered; they were held back by the cap meanwhile.
     for mut attacker in attackers {
-        let got = within("closing a half-open connection", until_closed(&mut attacker)).await;
+        let got = within(
+            "closing a half-open connection",
+            until_closed(&mut attacker),
+        )
+        .await;
         assert!(!String::from_utf8_lossy(&got).contains(" 200 "));
     }
 }
@@ -134,9 +148,9 @@ async fn https_with_a_certificate_made_for_the_test() {
     use occi_server::rustls;
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let cert = certified.cert.der().clone();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
-        rustls::pki_types::PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()),
-    );
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let server = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()

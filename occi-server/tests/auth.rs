@@ -362,9 +362,9 @@ async fn the_layer_in_front_of_occi_served_over_loopback() {
     let refused = ask(None).await.unwrap();
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     assert!(refused.headers().contains_key(WWW_AUTHENTICATE));
-    let served = ask(Some("rw")).await.unwrap();
-    assert_eq!(served.status(), StatusCode::OK);
-    let body = served.into_body().collect().await.unwrap().to_bytes();
+    let answered = ask(Some("rw")).await.unwrap();
+    assert_eq!(answered.status(), StatusCode::OK);
+    let body = answered.into_body().collect().await.unwrap().to_bytes();
     assert!(String::from_utf8_lossy(&body).contains("Category: "));
     drop(stop);
     server.await.unwrap().unwrap();

@@ -16,7 +16,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
 /// Far longer than any of these tests needs; only a hang reaches it.
-const HANG: Duration = Duration::from_secs(120);
+const HANG: Duration = Duration::from_mins(2);
 
 async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
     tokio::time::timeout(HANG, future)
@@ -67,7 +67,7 @@ async fn until_closed(stream: &mut TcpStream) -> Vec<u8> {
 async fn a_client_that_never_finishes_its_headers_is_cut_while_others_are_served() {
     let config = ServeConfig::new()
         .header_read_timeout(Duration::from_millis(500))
-        .idle_timeout(Duration::from_secs(600));
+        .idle_timeout(Duration::from_mins(10));
     let (addr, _stop) = start(config).await;
 
     let mut slow = TcpStream::connect(addr).await.unwrap();
@@ -90,7 +90,7 @@ async fn a_client_that_never_finishes_its_headers_is_cut_while_others_are_served
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_connection_and_an_idle_keep_alive_connection_are_closed() {
     let config = ServeConfig::new()
-        .header_read_timeout(Duration::from_secs(600))
+        .header_read_timeout(Duration::from_mins(10))
         .idle_timeout(Duration::from_millis(300));
     let (addr, _stop) = start(config).await;
 
@@ -187,8 +187,8 @@ async fn https_with_a_certificate_made_for_the_test() {
 async fn at_the_cap_a_new_connection_waits_until_one_closes() {
     let config = ServeConfig::new()
         .max_connections(4)
-        .header_read_timeout(Duration::from_secs(600))
-        .idle_timeout(Duration::from_secs(600));
+        .header_read_timeout(Duration::from_mins(10))
+        .idle_timeout(Duration::from_mins(10));
     let (addr, _stop) = start(config).await;
     let mut holders = Vec::new();
     for _ in 0..4 {

@@ -12,9 +12,13 @@ pub use occi_model;
 pub use occi_render;
 
 mod action;
+pub mod backend;
 mod config;
 mod error;
 mod identity;
+mod operation;
+mod request;
+mod respond;
 mod route;
 #[cfg(feature = "hyper")]
 mod serve;
@@ -25,6 +29,10 @@ mod store;
 pub use action::{
     ActionError, ActionErrorKind, ActionHandler, ActionOutcome, NotImplemented,
     SAVED_TEMPLATE_SCHEME, SimulatedActions,
+};
+pub use backend::{
+    Backend, BackendError, BackendErrorKind, Deletion, Event, Hook, Lifecycle, LifecycleError,
+    LifecycleErrorKind, StoreOnly,
 };
 pub use config::ConfigError;
 pub use identity::Identity;

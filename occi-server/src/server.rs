@@ -56,7 +56,7 @@ use crate::action::{ActionHandler, NotImplemented};
 use crate::config::{Config, ConfigError, normalise_base_url};
 use crate::error::Failure;
 use crate::route::{self, QueryParams, Target};
-use crate::store::{Change, Expect, InMemoryStore, Scope, Store, Stored};
+use crate::store::{Change, Expect, InMemoryStore, Scan, Scope, Store, Stored};
 
 /// How many times a request is retried when a concurrent request changed what it read.
 const COMMIT_ATTEMPTS: usize = 4;
@@ -738,15 +738,13 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             .collect()
     }
 
-    /// The location of the entity with this id (a scan: the store keeps no id index, and
-    /// ids are looked up only when a client names an entity by id or proposes one).
+    /// The location of the entity with this id (the store's id index).
     async fn find_id(&self, id: &EntityId) -> Result<Option<Location>, Failure> {
         Ok(self
-            .scan(&Scope::All)
+            .scan(&Scope::Id(id.clone()))
             .await?
             .into_iter()
-            .find(|s| s.entity.id() == Some(id))
-            .and_then(|s| s.entity.location().cloned()))
+            .find_map(|s| s.entity.location().cloned()))
     }
 
     /// Like [`Self::find_id`], but an unknown id is a 404.
@@ -783,7 +781,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
     async fn scan(&self, scope: &Scope) -> Result<Vec<Stored>, Failure> {
         self.shared
             .store
-            .scan(scope)
+            .scan(&Scan::new(scope.clone()))
             .await
             .map_err(|e| Failure::store(&e))
     }
@@ -794,7 +792,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         }
         self.shared
             .store
-            .commit(changes)
+            .commit(changes.into())
             .await
             .map_err(|e| Failure::store(&e))
     }
@@ -1003,16 +1001,13 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         match scope {
             Scoped::Category(id) => match ctx.registry.get(id).map(Category::class) {
                 Some(CategoryClass::Kind) => {
-                    let mut out = Vec::new();
-                    for kind in ctx
+                    let kinds = ctx
                         .registry
                         .kinds()
                         .filter(|k| ctx.registry.is_a(&k.id, id))
-                    {
-                        out.extend(self.scan(&Scope::Kind(kind.id.clone())).await?);
-                    }
-                    out.sort_by(|a, b| a.entity.location().cmp(&b.entity.location()));
-                    Ok(out)
+                        .map(|k| k.id.clone())
+                        .collect();
+                    self.scan(&Scope::Kinds(kinds)).await
                 }
                 _ => self.scan(&Scope::Mixin(id.clone())).await,
             },

@@ -24,7 +24,7 @@ mod route;
 mod serve;
 mod server;
 mod service;
-mod store;
+pub mod store;
 
 pub use action::{
     ActionError, ActionErrorKind, ActionHandler, ActionOutcome, NotImplemented,
@@ -41,6 +41,6 @@ pub use serve::serve;
 pub use server::{Occi, OcciBuilder};
 pub use service::{BoxError, OcciBody, OcciService};
 pub use store::{
-    BoxFuture, Change, DynStore, Expect, InMemoryStore, Scope, Store, StoreError, StoreErrorKind,
-    Stored,
+    BoxFuture, Change, Changeset, DynStore, Expect, InMemoryStore, Scan, Scope, Store, StoreError,
+    StoreErrorKind, Stored, StoredMixin, TenantFilter,
 };

@@ -15,7 +15,7 @@ use crate::action::ActionHandler;
 use crate::error::Failure;
 use crate::route::Operation;
 use crate::server::Occi;
-use crate::store::Store;
+use crate::store::{Store, TenantFilter};
 
 /// The syntax a request's OCCI data comes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -233,6 +233,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         operation: &Operation,
         raw: &Raw<'_>,
         action: Option<&occi_model::Term>,
+        tenant: &TenantFilter,
     ) -> Result<Decoded, Failure> {
         Ok(match operation {
             Operation::QueryInterface | Operation::List(_) => Decoded::Filter(raw.filter()?),
@@ -245,7 +246,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             Operation::Update(location) => {
                 // A partial update may leave out the Kind: it is the stored entity's, which
                 // never changes at a location.
-                let Some(stored) = self.get_stored(location).await? else {
+                let Some(stored) = self.get_stored(tenant, location).await? else {
                     return Err(Failure::not_found(format!("no entity at {location}")));
                 };
                 Decoded::Entity(Box::new(raw.update(raw.input()?, stored.entity.kind())?))
@@ -260,7 +261,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 Decoded::Locations(None)
             }
             Operation::DeleteCollection(_) | Operation::Membership(..) => {
-                Decoded::Locations(Some(self.locations(raw).await?))
+                Decoded::Locations(Some(self.locations(raw, tenant).await?))
             }
             Operation::DeleteBelow(_) | Operation::Retrieve(_) | Operation::Delete(_) => {
                 Decoded::Nothing
@@ -270,7 +271,11 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
 
     /// Reads a location list (Mixin membership, 1.1 collection delete); JSON names entities
     /// by location or id.
-    async fn locations(&self, raw: &Raw<'_>) -> Result<Vec<Location>, Failure> {
+    async fn locations(
+        &self,
+        raw: &Raw<'_>,
+        tenant: &TenantFilter,
+    ) -> Result<Vec<Location>, Failure> {
         let input = raw.input()?;
         let locations = match input {
             Input::UriList => forgiven(
@@ -286,7 +291,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 for r in refs {
                     match r {
                         json::EntityRef::Location(l) => out.push(l),
-                        json::EntityRef::Id(id) => out.push(self.locate_id(&id).await?),
+                        json::EntityRef::Id(id) => out.push(self.locate_id(tenant, &id).await?),
                     }
                 }
                 out

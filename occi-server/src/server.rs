@@ -71,7 +71,7 @@ use crate::operation::{Attempt, Conditions};
 use crate::request::{Decoded, Raw};
 use crate::respond::{self, Reply};
 use crate::route::{self, Operation, QueryParams, Refusal, Target};
-use crate::store::{InMemoryStore, Store};
+use crate::store::{InMemoryStore, Store, TenantFilter};
 
 /// How many times a request is retried when a concurrent request changed what it read.
 pub(crate) const COMMIT_ATTEMPTS: usize = 4;
@@ -346,6 +346,8 @@ pub(crate) struct Ctx {
     /// The one registry snapshot the request is served with.
     pub(crate) registry: Arc<Registry>,
     pub(crate) identity: Option<Identity>,
+    /// What the caller may see: its tenant's entities (none's, without an identity).
+    pub(crate) tenant: TenantFilter,
     pub(crate) query: QueryParams,
     pub(crate) media: MediaType,
     pub(crate) base: String,
@@ -508,15 +510,17 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             registry: &registry,
             base: &base,
         };
+        let identity = parts.extensions.get::<Identity>().cloned();
+        let tenant = TenantFilter::Only(identity.as_ref().map(|i| Arc::clone(i.tenant_arc())));
         let data = self
-            .decode(&operation, &raw, query.action.as_ref())
+            .decode(&operation, &raw, query.action.as_ref(), &tenant)
             .await
             .map_err(|f| (f, Some(media)))?;
-        let identity = parts.extensions.get::<Identity>().cloned();
         Ok((
             Ctx {
                 registry,
                 identity,
+                tenant,
                 query,
                 media,
                 base,

@@ -74,7 +74,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         attempt: &mut Attempt,
     ) -> Result<Reply, Failure> {
         let invocation = Self::invocation(ctx);
-        let Some(stored) = self.get_stored(location).await? else {
+        let Some(stored) = self.get_stored(&ctx.tenant, location).await? else {
             return Err(Failure::not_found(format!("no entity at {location}")));
         };
         ctx.conditions.check_write(Some(stored.revision))?;
@@ -87,7 +87,8 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         {
             respond::renderable(entity, ctx.media)?;
         }
-        self.commit(change.into_iter().collect(), attempt).await?;
+        self.commit(ctx, change.into_iter().collect(), attempt)
+            .await?;
         if let Some(category) = category {
             if let Category::Mixin(m) = &category {
                 let m = m.clone();
@@ -116,7 +117,11 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             )));
         }
         let members = self
-            .members(&ctx.registry, &Listing::Category(collection.clone()))
+            .members(
+                &ctx.tenant,
+                &ctx.registry,
+                &Listing::Category(collection.clone()),
+            )
             .await?;
         let hook = ctx.hook(&self.shared.lifecycle);
         let mut changes = Vec::with_capacity(members.len());
@@ -139,7 +144,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 })?;
             changes.extend(change);
         }
-        self.commit(changes, attempt).await?;
+        self.commit(ctx, changes, attempt).await?;
         Ok(Reply::ok(Payload::None))
     }
 }

@@ -30,7 +30,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             }
         }
         let (skip, take) = self.page(&ctx.query)?;
-        let members = self.members(&ctx.registry, listing).await?;
+        let members = self.members(&ctx.tenant, &ctx.registry, listing).await?;
         // An unbound path is the union of what lies below it (P12 §4.1); with nothing below
         // it, nothing is served there (ERR-006). The root always answers.
         if let Listing::Prefix(prefix) = listing
@@ -53,7 +53,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 break;
             }
             let entity = if matches!(ctx.media, MediaType::OcciJson | MediaType::Json) {
-                self.materialize(&ctx.registry, stored).await?
+                self.materialize(&ctx.tenant, &ctx.registry, stored).await?
             } else {
                 stored.entity
             };
@@ -103,7 +103,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             unreachable!("a collection delete decodes locations")
         };
         let members = self
-            .members(&ctx.registry, &Listing::Category(kind.clone()))
+            .members(&ctx.tenant, &ctx.registry, &Listing::Category(kind.clone()))
             .await?;
         // OCCI 1.1: with X-OCCI-Location values only those members are deleted.
         let doomed: Vec<Stored> = match listed {
@@ -136,7 +136,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         at: &mut Attempt,
     ) -> Result<Reply, Failure> {
         let members = self
-            .members(&ctx.registry, &Listing::Prefix(prefix.clone()))
+            .members(&ctx.tenant, &ctx.registry, &Listing::Prefix(prefix.clone()))
             .await?;
         if members.is_empty() {
             return Err(Failure::not_found(format!("nothing is served at {prefix}")));
@@ -170,7 +170,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             }
         }
         let changes = self.deletions(now).await?;
-        self.commit(changes, at).await?;
+        self.commit(ctx, changes, at).await?;
         Ok(Reply {
             status: if later {
                 StatusCode::ACCEPTED
@@ -210,7 +210,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             if !touched.insert(location.clone()) {
                 continue;
             }
-            let Some(stored) = self.get_stored(location).await? else {
+            let Some(stored) = self.get_stored(&ctx.tenant, location).await? else {
                 return Err(Failure::not_found(format!("no entity at {location}")));
             };
             let has = stored.entity.mixins().contains(mixin);
@@ -235,7 +235,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             }
         }
         if how == Membership::Replace {
-            for stored in self.scan(&Scope::Mixin(mixin.clone())).await? {
+            for stored in self.scan(&ctx.tenant, Scope::Mixin(mixin.clone())).await? {
                 if stored
                     .entity
                     .location()
@@ -270,7 +270,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 expect: Expect::Revision(stored.revision),
             });
         }
-        self.commit(commit, at).await?;
+        self.commit(ctx, commit, at).await?;
         Ok(Reply::ok(Payload::None))
     }
 }

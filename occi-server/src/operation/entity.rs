@@ -23,7 +23,7 @@ use crate::operation::{Attempt, new_id, set_identity, set_location};
 use crate::request::Decoded;
 use crate::respond::{self, Payload, Reply, absolute};
 use crate::server::{Ctx, Occi};
-use crate::store::{Change, Expect, Scope, Store};
+use crate::store::{Change, Expect, Scope, Store, TenantFilter};
 
 /// The path segment an id names: the UUID of a `urn:uuid:` id, else the id itself when it
 /// is a valid path segment.
@@ -73,11 +73,11 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         ctx: &Ctx,
         location: &Location,
     ) -> Result<Reply, Failure> {
-        let Some(stored) = self.get_stored(location).await? else {
+        let Some(stored) = self.get_stored(&ctx.tenant, location).await? else {
             return Err(Failure::not_found(format!("no entity at {location}")));
         };
         let revision = stored.revision;
-        let mut entity = self.materialize(&ctx.registry, stored).await?;
+        let mut entity = self.materialize(&ctx.tenant, &ctx.registry, stored).await?;
         self.backend_of(&ctx.registry, entity.kind())
             .retrieve(ctx.hook(&self.shared.lifecycle), &mut entity)
             .await
@@ -89,7 +89,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
     }
 
     pub(crate) async fn retrieve(&self, ctx: &Ctx, location: &Location) -> Result<Reply, Failure> {
-        if let Some(stored) = self.get_stored(location).await?
+        if let Some(stored) = self.get_stored(&ctx.tenant, location).await?
             && ctx.conditions.not_modified(stored.revision)
         {
             return Ok(Reply {
@@ -117,7 +117,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             && let Some(location) = r.location.clone()
         {
             r.links = self
-                .scan(&Scope::LinksFrom(location))
+                .scan(&ctx.tenant, Scope::LinksFrom(location))
                 .await?
                 .into_iter()
                 .filter_map(|s| match s.entity {
@@ -178,7 +178,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             };
             let location = Location::new(&format!("{kind_location}{segment}"))
                 .map_err(|e| Failure::bad_request(format!("occi.core.id {id}: {e}")))?;
-            if proposed.is_some() && self.get_stored(&location).await?.is_some() {
+            if proposed.is_some() && self.get_stored(&ctx.tenant, &location).await?.is_some() {
                 return Err(Failure::new(
                     StatusCode::CONFLICT,
                     format!("{location} exists already"),
@@ -221,7 +221,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         };
         let (id, location, proposed) = self.place(ctx, &entity, &kind_location, at).await?;
         // A proposed id is taken only when no entity holds it (ids are unique, C12 §5.4).
-        if proposed && self.find_id(&id).await?.is_some() {
+        if proposed && self.find_id(&TenantFilter::Any, &id).await?.is_some() {
             return Err(Failure::new(
                 StatusCode::CONFLICT,
                 format!("an entity with the id {id} exists already"),
@@ -237,7 +237,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         for l in &links {
             referenced.extend(l.target.iter().cloned());
         }
-        let (mut kinds, requires) = self.lookup(referenced.iter()).await?;
+        let (mut kinds, requires) = self.lookup(&ctx.tenant, referenced.iter()).await?;
         // Inline links start at the new resource itself.
         kinds.insert(location.clone(), entity.kind().clone());
         if let Entity::Resource(r) = &mut entity {
@@ -276,7 +276,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             });
         }
         changes.extend(requires);
-        self.commit(changes, attempt).await?;
+        self.commit(ctx, changes, attempt).await?;
         Ok(Reply {
             status: StatusCode::CREATED,
             location: Some(absolute(&ctx.base, &location)),
@@ -324,7 +324,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         location: &Location,
         attempt: &mut Attempt,
     ) -> Result<Reply, Failure> {
-        let Some(stored) = self.get_stored(location).await? else {
+        let Some(stored) = self.get_stored(&ctx.tenant, location).await? else {
             return Err(Failure::not_found(format!("no entity at {location}")));
         };
         ctx.conditions.check_write(Some(stored.revision))?;
@@ -348,7 +348,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         }
         // The entity itself is written by this update anyway.
         referenced.retain(|l| l != location);
-        let (mut kinds, requires) = self.lookup(referenced.iter()).await?;
+        let (mut kinds, requires) = self.lookup(&ctx.tenant, referenced.iter()).await?;
         kinds.insert(location.clone(), stored.entity.kind().clone());
         let mut updated = ctx
             .registry
@@ -392,7 +392,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             });
         }
         changes.extend(requires);
-        self.commit(changes, attempt).await?;
+        self.commit(ctx, changes, attempt).await?;
         self.answer_entity(ctx, location).await
     }
 
@@ -402,7 +402,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         location: &Location,
         attempt: &mut Attempt,
     ) -> Result<Reply, Failure> {
-        let Some(stored) = self.get_stored(location).await? else {
+        let Some(stored) = self.get_stored(&ctx.tenant, location).await? else {
             let Decoded::Entity(entity) = &ctx.data else {
                 unreachable!("PUT decodes an entity")
             };
@@ -423,7 +423,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             referenced.extend(l.source.iter().cloned());
             referenced.extend(l.target.iter().cloned());
         }
-        let (kinds, requires) = self.lookup(referenced.iter()).await?;
+        let (kinds, requires) = self.lookup(&ctx.tenant, referenced.iter()).await?;
         let mut replaced = ctx
             .registry
             .validate_update_with(&stored.entity, &update, UpdateMode::Replace, &kinds)
@@ -448,7 +448,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             expect: Expect::Revision(stored.revision),
         }];
         changes.extend(requires);
-        self.commit(changes, attempt).await?;
+        self.commit(ctx, changes, attempt).await?;
         self.answer_entity(ctx, location).await
     }
 
@@ -458,7 +458,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         location: &Location,
         attempt: &mut Attempt,
     ) -> Result<Reply, Failure> {
-        let stored = self.get_stored(location).await?;
+        let stored = self.get_stored(&ctx.tenant, location).await?;
         ctx.conditions
             .check_write(stored.as_ref().map(|s| s.revision))?;
         let Some(stored) = stored else {

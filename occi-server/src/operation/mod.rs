@@ -23,7 +23,9 @@ use crate::error::Failure;
 use crate::respond::{self, Reply};
 use crate::route::{Listing, Operation};
 use crate::server::{COMMIT_ATTEMPTS, Ctx, Occi, Shared};
-use crate::store::{BoxFuture, Change, Expect, Scope, Store, StoreErrorKind, Stored};
+use crate::store::{
+    BoxFuture, Change, Changeset, Expect, Scan, Scope, Store, StoreErrorKind, Stored, TenantFilter,
+};
 
 /// One attempt at an operation: the hooks that prepared a change, and whether the commit
 /// stored it.
@@ -181,32 +183,48 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
 
     // ----- the store -----
 
-    pub(crate) async fn get_stored(&self, location: &Location) -> Result<Option<Stored>, Failure> {
-        self.shared
+    /// The entity at `location`, when `tenant` may see it: another tenant's entity is as
+    /// absent as one that does not exist (404, never 403: no existence leak).
+    pub(crate) async fn get_stored(
+        &self,
+        tenant: &TenantFilter,
+        location: &Location,
+    ) -> Result<Option<Stored>, Failure> {
+        Ok(self
+            .shared
             .store
             .get(location)
             .await
-            .map_err(|e| Failure::store(&e))
+            .map_err(|e| Failure::store(&e))?
+            .filter(|s| tenant.admits(s.tenant.as_ref())))
     }
 
-    pub(crate) async fn scan(&self, scope: &Scope) -> Result<Vec<Stored>, Failure> {
+    /// The entities in `scope` that `tenant` may see, in location order.
+    pub(crate) async fn scan(
+        &self,
+        tenant: &TenantFilter,
+        scope: Scope,
+    ) -> Result<Vec<Stored>, Failure> {
         self.shared
             .store
-            .scan(scope)
+            .scan(&Scan::new(scope).tenant(tenant.clone()))
             .await
             .map_err(|e| Failure::store(&e))
     }
 
     /// The attempt's one atomic commit.
+    /// The attempt's one atomic commit; what it creates belongs to the caller's tenant.
     pub(crate) async fn commit(
         &self,
+        ctx: &Ctx,
         changes: Vec<Change>,
         at: &mut Attempt,
     ) -> Result<(), Failure> {
         if !changes.is_empty() {
+            let owner = ctx.identity.as_ref().map(|i| Arc::clone(i.tenant_arc()));
             self.shared
                 .store
-                .commit(changes)
+                .commit(Changeset::new(changes).owned_by(owner))
                 .await
                 .map_err(|e| Failure::store(&e))?;
         }
@@ -214,20 +232,27 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         Ok(())
     }
 
-    /// The location of the entity with this id (a scan: the store keeps no id index, and
-    /// ids are looked up only when a client names an entity by id or proposes one).
-    pub(crate) async fn find_id(&self, id: &EntityId) -> Result<Option<Location>, Failure> {
+    /// The location of the entity with this id that `tenant` may see (the store's id
+    /// index).
+    pub(crate) async fn find_id(
+        &self,
+        tenant: &TenantFilter,
+        id: &EntityId,
+    ) -> Result<Option<Location>, Failure> {
         Ok(self
-            .scan(&Scope::All)
+            .scan(tenant, Scope::Id(id.clone()))
             .await?
             .into_iter()
-            .find(|s| s.entity.id() == Some(id))
-            .and_then(|s| s.entity.location().cloned()))
+            .find_map(|s| s.entity.location().cloned()))
     }
 
     /// Like [`Self::find_id`], but an unknown id is a 404.
-    pub(crate) async fn locate_id(&self, id: &EntityId) -> Result<Location, Failure> {
-        self.find_id(id)
+    pub(crate) async fn locate_id(
+        &self,
+        tenant: &TenantFilter,
+        id: &EntityId,
+    ) -> Result<Location, Failure> {
+        self.find_id(tenant, id)
             .await?
             .ok_or_else(|| Failure::not_found(format!("no entity has the id {id}")))
     }
@@ -235,6 +260,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
     /// An entity as clients see it: with its location, its links and its applicable actions.
     pub(crate) async fn materialize(
         &self,
+        tenant: &TenantFilter,
         registry: &Registry,
         stored: Stored,
     ) -> Result<Entity, Failure> {
@@ -243,7 +269,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             && let Some(location) = r.location.clone()
         {
             r.links = self
-                .scan(&Scope::LinksFrom(location))
+                .scan(tenant, Scope::LinksFrom(location))
                 .await?
                 .into_iter()
                 .filter_map(|s| match s.entity {
@@ -269,6 +295,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
     /// instead of leaving the link dangling.
     pub(crate) async fn lookup(
         &self,
+        tenant: &TenantFilter,
         locations: impl IntoIterator<Item = &Location>,
     ) -> Result<(HashMap<Location, CategoryId>, Vec<Change>), Failure> {
         let mut kinds = HashMap::new();
@@ -277,7 +304,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             if !location.is_path() || kinds.contains_key(location) {
                 continue;
             }
-            if let Some(stored) = self.get_stored(location).await? {
+            if let Some(stored) = self.get_stored(tenant, location).await? {
                 kinds.insert(location.clone(), stored.entity.kind().clone());
                 requires.push(Change::Put {
                     entity: stored.entity,
@@ -288,7 +315,8 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         Ok((kinds, requires))
     }
 
-    /// The changes that delete `doomed` and every link from or to them.
+    /// The changes that delete `doomed` and every link from or to them (whoever owns a
+    /// link: none may dangle).
     pub(crate) async fn deletions(&self, doomed: Vec<Stored>) -> Result<Vec<Change>, Failure> {
         let mut seen = HashSet::new();
         let mut changes = Vec::new();
@@ -301,8 +329,9 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 continue;
             }
             if matches!(stored.entity, Entity::Resource(_)) {
-                queue.extend(self.scan(&Scope::LinksFrom(location.clone())).await?);
-                queue.extend(self.scan(&Scope::LinksTo(location.clone())).await?);
+                let any = TenantFilter::Any;
+                queue.extend(self.scan(&any, Scope::LinksFrom(location.clone())).await?);
+                queue.extend(self.scan(&any, Scope::LinksTo(location.clone())).await?);
             }
             changes.push(Change::Delete {
                 location,
@@ -312,26 +341,27 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         Ok(changes)
     }
 
-    /// The entities a listing covers, in location order.
+    /// The entities a listing covers that `tenant` may see, in location order.
     pub(crate) async fn members(
         &self,
+        tenant: &TenantFilter,
         registry: &Registry,
         listing: &Listing,
     ) -> Result<Vec<Stored>, Failure> {
-        match listing {
+        let scope = match listing {
             Listing::Category(id) => match registry.get(id).map(occi_model::Category::class) {
-                Some(CategoryClass::Kind) => {
-                    let mut out = Vec::new();
-                    for kind in registry.kinds().filter(|k| registry.is_a(&k.id, id)) {
-                        out.extend(self.scan(&Scope::Kind(kind.id.clone())).await?);
-                    }
-                    out.sort_by(|a, b| a.entity.location().cmp(&b.entity.location()));
-                    Ok(out)
-                }
-                _ => self.scan(&Scope::Mixin(id.clone())).await,
+                Some(CategoryClass::Kind) => Scope::Kinds(
+                    registry
+                        .kinds()
+                        .filter(|k| registry.is_a(&k.id, id))
+                        .map(|k| k.id.clone())
+                        .collect(),
+                ),
+                _ => Scope::Mixin(id.clone()),
             },
-            Listing::Prefix(prefix) => self.scan(&Scope::Prefix(prefix.as_str().to_owned())).await,
-        }
+            Listing::Prefix(prefix) => Scope::Prefix(prefix.as_str().to_owned()),
+        };
+        self.scan(tenant, scope).await
     }
 
     /// Applies a change to the registry (copy on write).
@@ -369,7 +399,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         let mut change = change;
         for _ in 0..COMMIT_ATTEMPTS {
             let Some(stored) = self
-                .get_stored(location)
+                .get_stored(&TenantFilter::Any, location)
                 .await
                 .map_err(|f| lifecycle_error(&f))?
             else {
@@ -405,15 +435,15 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             let result = self
                 .shared
                 .store
-                .commit(vec![Change::Put {
+                .commit(Changeset::new(vec![Change::Put {
                     entity,
                     expect: Expect::Revision(stored.revision),
-                }])
+                }]))
                 .await;
             match result {
                 Ok(()) => {
                     return self
-                        .get_stored(location)
+                        .get_stored(&TenantFilter::Any, location)
                         .await
                         .map_err(|f| lifecycle_error(&f))?
                         .ok_or_else(|| {
@@ -447,7 +477,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
     ) -> Result<(), LifecycleError> {
         for _ in 0..COMMIT_ATTEMPTS {
             let Some(stored) = self
-                .get_stored(location)
+                .get_stored(&TenantFilter::Any, location)
                 .await
                 .map_err(|f| lifecycle_error(&f))?
             else {
@@ -468,7 +498,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 .deletions(vec![stored])
                 .await
                 .map_err(|f| lifecycle_error(&f))?;
-            match self.shared.store.commit(changes).await {
+            match self.shared.store.commit(Changeset::new(changes)).await {
                 Ok(()) => return Ok(()),
                 // A link to it was added meanwhile: read again and take it along.
                 Err(e) if e.kind() == StoreErrorKind::Conflict => {}
@@ -494,7 +524,7 @@ impl<S: Store, A: ActionHandler> LifecycleTarget for Shared<S, A> {
     ) -> BoxFuture<'static, Result<Option<Stored>, LifecycleError>> {
         Box::pin(async move {
             let occi = Occi { shared: self };
-            occi.get_stored(&location)
+            occi.get_stored(&TenantFilter::Any, &location)
                 .await
                 .map_err(|f| lifecycle_error(&f))
         })

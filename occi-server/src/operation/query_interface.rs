@@ -9,7 +9,7 @@ use crate::error::Failure;
 use crate::request::Decoded;
 use crate::respond::{Payload, Reply};
 use crate::server::{COMMIT_ATTEMPTS, Ctx, Occi};
-use crate::store::{Change, Expect, Scope, Store};
+use crate::store::{Change, Changeset, Expect, Scope, Store, TenantFilter};
 
 impl<S: Store, A: ActionHandler> Occi<S, A> {
     pub(crate) fn query_interface(ctx: &Ctx) -> Result<Reply, Failure> {
@@ -128,7 +128,10 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         for _ in 0..COMMIT_ATTEMPTS {
             let mut changes = Vec::new();
             for id in ids {
-                for stored in self.scan(&Scope::Mixin(id.clone())).await? {
+                for stored in self
+                    .scan(&TenantFilter::Any, Scope::Mixin(id.clone()))
+                    .await?
+                {
                     let mut entity = stored.entity;
                     entity.mixins_mut().retain(|m| !ids.contains(m));
                     changes.push(Change::Put {
@@ -143,7 +146,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             match self
                 .shared
                 .store
-                .commit(changes)
+                .commit(Changeset::new(changes))
                 .await
                 .map_err(|e| Failure::store(&e))
             {

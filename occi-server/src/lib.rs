@@ -13,19 +13,27 @@ pub use occi_render;
 
 mod action;
 pub mod auth;
+pub mod backend;
 mod config;
 mod error;
 mod identity;
+mod operation;
+mod request;
+mod respond;
 mod route;
 #[cfg(feature = "hyper")]
 mod serve;
 mod server;
 mod service;
-mod store;
+pub mod store;
 
 pub use action::{
     ActionError, ActionErrorKind, ActionHandler, ActionOutcome, NotImplemented,
     SAVED_TEMPLATE_SCHEME, SimulatedActions,
+};
+pub use backend::{
+    Backend, BackendError, BackendErrorKind, Deletion, Event, Hook, Lifecycle, LifecycleError,
+    LifecycleErrorKind, StoreOnly,
 };
 pub use config::ConfigError;
 pub use identity::Identity;
@@ -34,8 +42,8 @@ pub use serve::{ServeConfig, serve};
 pub use server::{Occi, OcciBuilder};
 pub use service::{BoxError, OcciBody, OcciService};
 pub use store::{
-    BoxFuture, Change, DynStore, Expect, InMemoryStore, Scope, Store, StoreError, StoreErrorKind,
-    Stored,
+    BoxFuture, Change, Changeset, DynStore, Expect, InMemoryStore, Scan, Scope, Store, StoreError,
+    StoreErrorKind, Stored, StoredMixin, TenantFilter,
 };
 /// The rustls version [`ServeConfig::tls`] takes (feature `tls`).
 #[cfg(feature = "tls")]

@@ -2,11 +2,12 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64ct::{Base64, Encoding};
+use blake2::{Blake2b512, Digest};
 use http::HeaderValue;
 use http::request::Parts;
 
@@ -19,9 +20,68 @@ use crate::identity::Identity;
 /// (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`), as [`hash_password`] or the `argon2`
 /// command-line tool write them. Each check runs on tokio's blocking pool when there is a
 /// runtime, so a slow hash does not hold up other requests.
+///
+/// Argon2 is slow by design (tens of milliseconds a check). Once a user's password has been
+/// verified, a keyed BLAKE2b digest of it (the key random per process, never stored) is kept
+/// in memory, so that the same user sending the same password again is checked at hash speed;
+/// a different password is checked against the argon2 hash again.
 #[derive(Clone, Default)]
 pub struct BasicUsers {
     users: HashMap<String, Arc<User>>,
+    verified: Arc<Verified>,
+}
+
+/// The digests of the passwords last verified, per user.
+struct Verified {
+    key: [u8; 32],
+    digests: Mutex<HashMap<String, Vec<u8>>>,
+}
+
+impl Default for Verified {
+    fn default() -> Self {
+        let mut key = [0; 32];
+        key[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        key[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+        Self {
+            key,
+            digests: Mutex::default(),
+        }
+    }
+}
+
+impl Verified {
+    fn digest(&self, user: &str, password: &[u8]) -> Vec<u8> {
+        Blake2b512::new()
+            .chain_update(self.key)
+            .chain_update((user.len() as u64).to_le_bytes())
+            .chain_update(user)
+            .chain_update(password)
+            .finalize()
+            .to_vec()
+    }
+
+    fn knows(&self, user: &str, digest: &[u8]) -> bool {
+        let digests = self
+            .digests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        digests.get(user).is_some_and(|known| {
+            known.len() == digest.len()
+                && known
+                    .iter()
+                    .zip(digest)
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+        })
+    }
+
+    fn remember(&self, user: &str, digest: Vec<u8>) {
+        let mut digests = self
+            .digests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        digests.insert(user.to_owned(), digest);
+    }
 }
 
 struct User {
@@ -158,18 +218,22 @@ impl Authenticate for BasicUsers {
         };
         let refused = || AuthError::invalid("wrong user name or password");
         let user = Arc::clone(self.users.get(name).ok_or_else(refused)?);
-        let password = password.as_bytes().to_vec();
-        let checked = Arc::clone(&user);
-        let check = move || verify(&checked.hash, &password);
-        let valid = match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => runtime
-                .spawn_blocking(check)
-                .await
-                .map_err(|_| AuthError::unavailable("the password check did not finish"))?,
-            Err(_) => check(),
-        };
-        if !valid {
-            return Err(refused());
+        let digest = self.verified.digest(name, password.as_bytes());
+        if !self.verified.knows(name, &digest) {
+            let password = password.as_bytes().to_vec();
+            let checked = Arc::clone(&user);
+            let check = move || verify(&checked.hash, &password);
+            let valid = match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => runtime
+                    .spawn_blocking(check)
+                    .await
+                    .map_err(|_| AuthError::unavailable("the password check did not finish"))?,
+                Err(_) => check(),
+            };
+            if !valid {
+                return Err(refused());
+            }
+            self.verified.remember(name, digest);
         }
         if user.read_only && !only_reads(&request.method) {
             return Err(read_only_refusal(&user.identity, &request.method));
@@ -227,6 +291,32 @@ mod tests {
             AuthErrorKind::Forbidden
         );
         assert!(users.authenticate(&parts("GET", "bob", "pw")).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_remembered_password_still_refuses_a_different_one() {
+        let users = users();
+        for _ in 0..2 {
+            assert!(
+                users
+                    .authenticate(&parts("GET", "alice", "pw"))
+                    .await
+                    .is_ok()
+            );
+            assert!(
+                users
+                    .verified
+                    .knows("alice", &users.verified.digest("alice", b"pw"))
+            );
+            let wrong = users.authenticate(&parts("GET", "alice", "px")).await;
+            assert_eq!(wrong.unwrap_err().kind(), AuthErrorKind::Invalid);
+        }
+        // The digest is per user: bob's password is not alice's.
+        assert!(
+            !users
+                .verified
+                .knows("bob", &users.verified.digest("alice", b"pw"))
+        );
     }
 
     #[test]

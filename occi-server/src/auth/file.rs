@@ -1,36 +1,4 @@
 //! Tokens and users read from a TOML file (feature `auth-file`).
-//!
-//! The format, every table optional and repeatable:
-//!
-//! ```toml
-//! # Authorization: Bearer <token>
-//! [[bearer]]
-//! token = "change-me"
-//! user = "ci"
-//! tenant = "acme"
-//! read_only = false            # optional; true allows GET and HEAD only
-//!
-//! # Authorization: Basic, against an argon2 hash in PHC form
-//! # (`occi-server --hash-password` prints one for a password read from standard input)
-//! [[basic]]
-//! user = "alice"
-//! password_hash = "$argon2id$v=19$m=19456,t=2,p=1$...$..."
-//! tenant = "acme"
-//! read_only = false            # optional
-//!
-//! # Hurtle: X-Auth-Token and X-Tenant-Name
-//! [[x_auth_token]]
-//! token = "hurtle-token"
-//! user = "sm"
-//! tenants = ["acme", "demo"]   # the tenants the token may act for
-//!
-//! # Or check every X-Auth-Token with a Keystone v2 service (feature `keystone`); not
-//! # together with [[x_auth_token]] entries.
-//! [keystone]
-//! url = "http://127.0.0.1:35357/v2.0"
-//! ```
-//!
-//! Unknown keys are errors, so a misspelt `read_only` cannot silently grant write access.
 
 use std::fmt;
 use std::path::Path;
@@ -119,8 +87,40 @@ impl fmt::Display for AuthFileError {
 
 impl std::error::Error for AuthFileError {}
 
-/// Tokens and users read from a TOML file (see the [module](self) for the format): every
-/// scheme the file configures, as one [`Authenticate`] scheme.
+/// Tokens and users read from a TOML file: every scheme the file configures, as one
+/// [`Authenticate`] scheme.
+///
+/// The format, every table optional and repeatable:
+///
+/// ```toml
+/// # Authorization: Bearer <token>
+/// [[bearer]]
+/// token = "change-me"
+/// user = "ci"
+/// tenant = "acme"
+/// read_only = false            # optional; true allows GET and HEAD only
+///
+/// # Authorization: Basic, against an argon2 hash in PHC form
+/// # (`occi-server --hash-password` prints one for a password read from standard input)
+/// [[basic]]
+/// user = "alice"
+/// password_hash = "$argon2id$v=19$m=19456,t=2,p=1$...$..."
+/// tenant = "acme"
+/// read_only = false            # optional
+///
+/// # Hurtle: X-Auth-Token and X-Tenant-Name
+/// [[x_auth_token]]
+/// token = "hurtle-token"
+/// user = "sm"
+/// tenants = ["acme", "demo"]   # the tenants the token may act for
+///
+/// # Or check every X-Auth-Token with a Keystone v2 service (feature `keystone`); not
+/// # together with [[x_auth_token]] entries.
+/// [keystone]
+/// url = "http://127.0.0.1:35357/v2.0"
+/// ```
+///
+/// Unknown keys are errors, so a misspelt `read_only` cannot silently grant write access.
 #[derive(Debug, Clone)]
 pub struct AuthFile {
     scheme: FileAuth,

@@ -12,14 +12,14 @@
 //!
 //! Schemes:
 //! * [`BearerTokens`]: `Authorization: Bearer <token>` against a static table;
-//! * [`BasicUsers`] (feature `basic-auth`): `Authorization: Basic` against argon2 password
+//! * `BasicUsers` (feature `basic-auth`): `Authorization: Basic` against argon2 password
 //!   hashes;
 //! * [`XAuthToken`]: Hurtle's `X-Auth-Token` and `X-Tenant-Name` headers, checked by a
 //!   pluggable asynchronous [`TokenValidator`]: [`StaticTokens`] (a token-to-tenants table) or
-//!   [`KeystoneV2`] (feature `keystone`, `POST /v2.0/tokens` against an identity service).
+//!   `KeystoneV2` (feature `keystone`, `POST /v2.0/tokens` against an identity service).
 //!
 //! [`Authenticate::or`] combines schemes: the first one whose credentials the request carries
-//! decides. [`AuthFile`] (feature `auth-file`) reads tokens and users from a TOML file.
+//! decides. `AuthFile` (feature `auth-file`) reads tokens and users from a TOML file.
 //!
 //! ```
 //! use occi_server::auth::{Authenticate, AuthLayer, BearerTokens, StaticTokens, XAuthToken};

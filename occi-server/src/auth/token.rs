@@ -12,7 +12,7 @@ use crate::identity::Identity;
 
 /// Decides whether a Hurtle token may act for a tenant.
 ///
-/// [`StaticTokens`] is a fixed table; [`KeystoneV2`](crate::auth::KeystoneV2) (feature
+/// [`StaticTokens`] is a fixed table; `KeystoneV2` (feature
 /// `keystone`) asks an identity service. Return [`AuthError::invalid`] for a token that is
 /// not valid, [`AuthError::forbidden`] for a valid token that may not act for `tenant`, and
 /// [`AuthError::unavailable`] when the answer cannot be had.

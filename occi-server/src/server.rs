@@ -31,7 +31,7 @@
 //!   otherwise); the id names the last segment of the location: a `urn:uuid:` id its UUID,
 //!   any other id itself, which must then be a valid path segment (400 otherwise). With PUT
 //!   to a chosen path, a proposed id must name that path's last segment (400 otherwise).
-//! * **ETags.** Entity responses carry an `ETag` made from the store revision;
+//! * **Entity tags.** Entity responses carry an `ETag` made from the store revision;
 //!   `If-Match` and `If-None-Match` are honoured on PUT, POST and DELETE (412 when they
 //!   fail) and `If-None-Match` on GET (304). This is HTTP (RFC 9110 §13), beyond what the
 //!   OCCI documents ask.

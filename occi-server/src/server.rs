@@ -31,7 +31,7 @@
 //!   otherwise); the id names the last segment of the location: a `urn:uuid:` id its UUID,
 //!   any other id itself, which must then be a valid path segment (400 otherwise). With PUT
 //!   to a chosen path, a proposed id must name that path's last segment (400 otherwise).
-//! * **ETags.** Entity responses carry an `ETag` made from the store revision;
+//! * **Entity tags.** Entity responses carry an `ETag` made from the store revision;
 //!   `If-Match` and `If-None-Match` are honoured on PUT, POST and DELETE (412 when they
 //!   fail) and `If-None-Match` on GET (304). This is HTTP (RFC 9110 §13), beyond what the
 //!   OCCI documents ask.
@@ -406,9 +406,13 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         &self.shared.config
     }
 
-    /// Handles one request. Never fails: every problem is an error response.
+    /// Handles one request. Never fails: every problem is an error response. Each request
+    /// is logged at info level (target `occi_server::access`: method, target, status and
+    /// time taken).
     pub async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
+        let started = std::time::Instant::now();
         let is_head = request.method() == Method::HEAD;
+        let (method, uri) = (request.method().clone(), request.uri().clone());
         let (parts, body) = request.into_parts();
         let mut response = match self.prepare(parts, body).await {
             Ok((ctx, operation)) => match self.run(&ctx, &operation).await {
@@ -418,6 +422,14 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             Err((failure, media)) => respond::failure(&failure, media),
         };
         self.finish(&mut response, is_head);
+        tracing::info!(
+            target: "occi_server::access",
+            %method,
+            target = %uri,
+            status = response.status().as_u16(),
+            micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            "request"
+        );
         response
     }
 

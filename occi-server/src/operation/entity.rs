@@ -12,6 +12,8 @@
 //! a proposed id that names another segment is 400. A proposed id another entity holds, or
 //! a location that is taken, is 409. PUT without an id gets a `urn:uuid:` id.
 
+use std::collections::HashMap;
+
 use http::StatusCode;
 use occi_model::{CategoryId, Entity, EntityId, Link, Location, OcciVersion, UpdateMode};
 use occi_render::media::MediaType;
@@ -240,8 +242,14 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         let (mut kinds, requires) = self.lookup(&ctx.tenant, referenced.iter()).await?;
         // Inline links start at the new resource itself.
         kinds.insert(location.clone(), entity.kind().clone());
-        if let Entity::Resource(r) = &mut entity {
-            r.links = links;
+        match &mut entity {
+            Entity::Resource(r) => {
+                r.links = links;
+                for link in &mut r.links {
+                    fill_endpoint_kinds(link, &kinds);
+                }
+            }
+            Entity::Link(l) => fill_endpoint_kinds(l, &kinds),
         }
         ctx.registry
             .validate_create(&mut entity, &kinds)
@@ -355,7 +363,8 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             .validate_update_with(&stored.entity, &update, UpdateMode::Partial, &kinds)
             .map_err(|e| Failure::validation("the update", &e, ctx.registry.version()))?;
         let mut links = Vec::with_capacity(new_links.len());
-        for link in new_links {
+        for mut link in new_links {
+            fill_endpoint_kinds(&mut link, &kinds);
             let mut link = Entity::Link(link);
             ctx.registry
                 .validate_create(&mut link, &kinds)
@@ -403,6 +412,15 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         attempt: &mut Attempt,
     ) -> Result<Reply, Failure> {
         let Some(stored) = self.get_stored(&ctx.tenant, location).await? else {
+            // Another tenant's entity is as absent to this caller as to a GET, and its
+            // location cannot be taken.
+            if self
+                .get_stored(&TenantFilter::Any, location)
+                .await?
+                .is_some()
+            {
+                return Err(Failure::not_found(format!("no entity at {location}")));
+            }
             let Decoded::Entity(entity) = &ctx.data else {
                 unreachable!("PUT decodes an entity")
             };
@@ -465,6 +483,22 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             return Err(Failure::not_found(format!("no entity at {location}")));
         };
         self.delete_all(ctx, vec![stored], attempt).await
+    }
+}
+
+/// Sets a link's `occi.core.source.kind` and `occi.core.target.kind` where the client left
+/// them out and the server knows the endpoint (a storagelink's target is then rendered with
+/// `rel` naming the storage Kind, not `core#resource`).
+fn fill_endpoint_kinds(link: &mut Link, kinds: &HashMap<Location, CategoryId>) {
+    if link.source_kind.is_none()
+        && let Some(kind) = link.source.as_ref().and_then(|s| kinds.get(s))
+    {
+        link.source_kind = Some(kind.clone());
+    }
+    if link.target_kind.is_none()
+        && let Some(kind) = link.target.as_ref().and_then(|t| kinds.get(t))
+    {
+        link.target_kind = Some(kind.clone());
     }
 }
 

@@ -45,7 +45,7 @@
 //!
 //! Features: `hyper` (default) for [`serve`]; `tls` for HTTPS; `basic-auth`, `auth-file` and
 //! `keystone` for the [`auth`] schemes that need them; `cli` for the `occi-server` binary
-//! (clap, tracing-subscriber and tower-http come only with it).
+//! (clap and tracing-subscriber come only with it).
 
 pub use occi_model;
 pub use occi_render;

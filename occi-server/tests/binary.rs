@@ -95,10 +95,14 @@ fn a_host_name_listens_and_every_request_is_logged_without_colour() {
         log.contains("every request is served without authentication"),
         "{log}"
     );
-    assert!(log.contains("method=GET path=/compute/"), "{log}");
-    assert!(log.contains("status=200 ms="), "{log}");
-    assert!(log.contains("method=DELETE path=/nowhere/"), "{log}");
-    assert!(log.contains("status=404"), "{log}");
+    assert!(
+        log.contains("method=GET target=/compute/ status=200 micros="),
+        "{log}"
+    );
+    assert!(
+        log.contains("method=DELETE target=/nowhere/ status=404 micros="),
+        "{log}"
+    );
 }
 
 #[test]
@@ -185,6 +189,10 @@ fn auth_file_users_and_tokens() {
     assert!(foreign.starts_with("HTTP/1.1 403"), "{foreign}");
     let log = server.stop();
     assert!(log.contains("authentication required"), "{log}");
+    assert!(
+        log.contains("method=GET target=/-/ status=401"),
+        "a refusal is logged: {log}"
+    );
     assert!(
         log.contains("1 bearer token(s), 1 Basic user(s), 1 X-Auth-Token(s)"),
         "{log}"

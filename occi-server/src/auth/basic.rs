@@ -22,7 +22,7 @@ use crate::identity::Identity;
 /// runtime, so a slow hash does not hold up other requests.
 ///
 /// Argon2 is slow by design (tens of milliseconds a check). Once a user's password has been
-/// verified, a keyed BLAKE2b digest of it (the key random per process, never stored) is kept
+/// verified, a keyed `BLAKE2b` digest of it (the key random per process, never stored) is kept
 /// in memory, so that the same user sending the same password again is checked at hash speed;
 /// a different password is checked against the argon2 hash again.
 #[derive(Clone, Default)]
@@ -94,7 +94,7 @@ impl fmt::Debug for BasicUsers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BasicUsers")
             .field("users", &self.users.keys().collect::<Vec<_>>())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

@@ -343,8 +343,9 @@ where
                 }
                 Err(error) => {
                     tracing::info!(
+                        target: "occi_server::access",
                         method = %parts.method,
-                        path = parts.uri.path(),
+                        target = %parts.uri,
                         status = error.status().as_u16(),
                         reason = error.message(),
                         "request not authenticated"

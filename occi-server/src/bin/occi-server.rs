@@ -262,8 +262,8 @@ fn print_password_hash() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// What stands between the network and the OCCI service: TLS, connection limits,
-/// authentication and the access log.
+/// What stands between the network and the OCCI service: TLS, connection limits and
+/// authentication.
 struct EdgeSetup {
     config: ServeConfig,
     auth: Option<AuthFile>,
@@ -305,29 +305,14 @@ impl EdgeSetup {
         listener: tokio::net::TcpListener,
         service: OcciService<occi_server::InMemoryStore, SimulatedActions>,
     ) -> std::io::Result<()> {
-        let access_log = tower_http::trace::TraceLayer::new_for_http()
-            .make_span_with(|request: &http::Request<_>| {
-                tracing::info_span!("request", method = %request.method(), path = %request.uri())
-            })
-            .on_request(())
-            .on_response(
-                |response: &http::Response<_>, latency: Duration, _: &tracing::Span| {
-                    tracing::info!(
-                        status = response.status().as_u16(),
-                        ms = format_args!("{:.3}", latency.as_secs_f64() * 1000.0),
-                        "answered"
-                    );
-                },
-            )
-            .on_failure(());
+        // The server core logs every request it answers (target occi_server::access) and
+        // the authentication layer every request it refuses, both at info.
         if let Some(file) = self.auth {
             let service = AuthLayer::new(file.into_scheme()).layer(service);
-            let service = access_log.layer(service);
             self.config
                 .serve(listener, service, shutdown_signal())
                 .await
         } else {
-            let service = access_log.layer(service);
             self.config
                 .serve(listener, service, shutdown_signal())
                 .await

@@ -121,7 +121,7 @@ impl Default for ParseOptions {
 ///
 /// For `text/occi`, where the input is a set of HTTP headers, `line` is the 1-based index of
 /// the header field among those the parser read and `column` is counted in the field value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Position {
     /// Byte offset from the start of the input (of the field value, for `text/occi`).
     pub offset: usize,
@@ -129,6 +129,17 @@ pub struct Position {
     pub line: usize,
     /// 1-based column, in characters.
     pub column: usize,
+}
+
+/// The start of the input: line 1, column 1 (an empty input's problems are reported there).
+impl Default for Position {
+    fn default() -> Self {
+        Self {
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
+    }
 }
 
 impl Position {

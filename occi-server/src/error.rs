@@ -7,6 +7,7 @@ use occi_render::ParseError;
 use occi_render::media::NegotiationError;
 
 use crate::action::{ActionError, ActionErrorKind};
+use crate::backend::BackendError;
 use crate::store::{StoreError, StoreErrorKind};
 
 /// A failed request: the status and the lines of the message.
@@ -16,7 +17,7 @@ pub(crate) struct Failure {
     pub(crate) message: String,
     pub(crate) details: Vec<String>,
     /// The `Allow` header of a 405.
-    pub(crate) allow: Option<&'static str>,
+    pub(crate) allow: Option<String>,
     /// A concurrent request changed what this one read: running it again may succeed.
     pub(crate) retryable: bool,
 }
@@ -40,14 +41,32 @@ impl Failure {
         Self::new(StatusCode::NOT_FOUND, message)
     }
 
-    pub(crate) fn method_not_allowed(method: &http::Method, allow: &'static str) -> Self {
-        Self {
-            allow: Some(allow),
-            ..Self::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                format!("{method} is not allowed here; allowed: {allow}"),
-            )
+    pub(crate) fn method_not_allowed(method: &http::Method, allow: String) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{method} is not allowed here; allowed: {allow}"),
+        )
+        .with_allow(allow)
+    }
+
+    /// A 405 with its `Allow` header.
+    pub(crate) fn with_allow(mut self, allow: String) -> Self {
+        self.allow = Some(allow);
+        self
+    }
+
+    /// A refusal by a backend hook: its status and message.
+    pub(crate) fn backend(error: &BackendError) -> Self {
+        let status = error.kind().status();
+        if status.is_server_error() {
+            tracing::error!(%error, "backend failed");
         }
+        Self::new(status, error.message())
+    }
+
+    /// A failed `If-Match` or `If-None-Match` (412).
+    pub(crate) fn precondition(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::PRECONDITION_FAILED, message)
     }
 
     pub(crate) fn with_details(mut self, details: impl IntoIterator<Item = String>) -> Self {

@@ -1,6 +1,9 @@
-//! What a request addresses: the path (query interface, a Kind or Mixin collection, an
-//! entity, an unbound namespace path) and the query string (`action`, `page`, `number`).
+//! What a request addresses and what it asks for: the path (query interface, a Kind or
+//! Mixin collection, an entity, an unbound namespace path), the query string (`action`,
+//! `page`, `number`), and the route table from (target, method) to the typed [`Operation`]
+//! the server performs, which also answers `Allow`.
 
+use http::Method;
 use occi_model::{CategoryClass, CategoryId, Location, Registry, Term};
 
 /// The query interface paths (H11 §3.4.1, P12 §9).
@@ -47,6 +50,143 @@ pub(crate) fn route(registry: &Registry, path: &str) -> Result<Target, RouteErro
     }
 }
 
+/// What a request does: one per row of the route table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Operation {
+    /// `GET /-/`: the categories, filtered.
+    QueryInterface,
+    /// `POST /-/`: user-defined Mixins added.
+    AddMixins,
+    /// `DELETE /-/`: user-defined Mixins removed.
+    RemoveMixins,
+    /// `GET` of a collection or an unbound path: the entities, filtered and paged.
+    List(Listing),
+    /// `POST` to a Kind's collection: an entity created.
+    Create(CategoryId),
+    /// `POST <collection>?action=`: an action on every member.
+    CollectionAction(CategoryId),
+    /// `DELETE` of a Kind's collection: its members (or the listed ones) deleted.
+    DeleteCollection(CategoryId),
+    /// `POST`, `PUT` or `DELETE` of a Mixin's collection: entities associated or not.
+    Membership(CategoryId, Membership),
+    /// `DELETE` of an unbound path: everything below it deleted.
+    DeleteBelow(Location),
+    /// `GET` of an entity.
+    Retrieve(Location),
+    /// `POST` to an entity: a partial update.
+    Update(Location),
+    /// `PUT` to an entity: a replacement, or a creation at a chosen path.
+    Put(Location),
+    /// `DELETE` of an entity.
+    Delete(Location),
+    /// `POST <entity>?action=`: an action.
+    EntityAction(Location),
+}
+
+/// What a listing covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Listing {
+    /// The entities of a Kind (and the Kinds below it) or of a Mixin.
+    Category(CategoryId),
+    /// The entities whose location lies below this path.
+    Prefix(Location),
+}
+
+/// How a Mixin collection request changes membership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Membership {
+    /// `POST`: the listed entities join.
+    Add,
+    /// `PUT`: exactly the listed entities are members afterwards.
+    Replace,
+    /// `DELETE`: the listed entities leave.
+    Remove,
+}
+
+/// Why the route table has no operation for a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The method is not one the target allows (405 with `Allow`).
+    MethodNotAllowed,
+    /// The target allows the method but not this use of it (405 with `Allow`, and a reason).
+    NotHere(&'static str),
+    /// `?action=` with a method other than POST (400).
+    ActionNeedsPost,
+}
+
+/// The methods the route table is asked about for `Allow`, in the order listed.
+const METHODS: [Method; 5] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::DELETE,
+];
+
+/// The route table: the operation for `method` on `target`, `action` telling whether the
+/// query string asks for an action.
+pub(crate) fn operation(
+    target: &Target,
+    method: &Method,
+    action: bool,
+) -> Result<Operation, Refusal> {
+    use Operation as Op;
+    let read = *method == Method::GET || *method == Method::HEAD;
+    if action && *method != Method::POST {
+        return operation(target, method, false).and(Err(Refusal::ActionNeedsPost));
+    }
+    let op = match target {
+        Target::QueryInterface => match *method {
+            _ if read => Op::QueryInterface,
+            Method::POST if action => {
+                return Err(Refusal::NotHere(
+                    "no action (?action=…) is defined on the query interface",
+                ));
+            }
+            Method::POST => Op::AddMixins,
+            Method::DELETE => Op::RemoveMixins,
+            _ => return Err(Refusal::MethodNotAllowed),
+        },
+        Target::Collection(id, class) => {
+            let kind = *class == CategoryClass::Kind;
+            match *method {
+                _ if read => Op::List(Listing::Category(id.clone())),
+                Method::POST if action => Op::CollectionAction(id.clone()),
+                Method::POST if kind => Op::Create(id.clone()),
+                Method::DELETE if kind => Op::DeleteCollection(id.clone()),
+                Method::POST => Op::Membership(id.clone(), Membership::Add),
+                Method::PUT if !kind => Op::Membership(id.clone(), Membership::Replace),
+                Method::DELETE => Op::Membership(id.clone(), Membership::Remove),
+                _ => return Err(Refusal::MethodNotAllowed),
+            }
+        }
+        Target::Namespace(prefix) => match *method {
+            _ if read => Op::List(Listing::Prefix(prefix.clone())),
+            Method::DELETE if prefix.as_str() != "/" => Op::DeleteBelow(prefix.clone()),
+            _ => return Err(Refusal::MethodNotAllowed),
+        },
+        Target::Entity(location) => match *method {
+            _ if read => Op::Retrieve(location.clone()),
+            Method::POST if action => Op::EntityAction(location.clone()),
+            Method::POST => Op::Update(location.clone()),
+            Method::PUT => Op::Put(location.clone()),
+            Method::DELETE => Op::Delete(location.clone()),
+            _ => return Err(Refusal::MethodNotAllowed),
+        },
+    };
+    Ok(op)
+}
+
+/// The `Allow` header of `target`: every method the route table has an operation for.
+pub(crate) fn allow(target: &Target) -> String {
+    METHODS
+        .iter()
+        .filter(|m| operation(target, m, false).is_ok())
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The OCCI parameters of a query string.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct QueryParams {
@@ -59,8 +199,11 @@ pub(crate) struct QueryParams {
 }
 
 /// Parses a query string. Pairs are separated by `&` or `;` (P12 §6 leaves this open).
-/// Parameters other than `action`, `page` and `number` are ignored; a repeated or malformed
-/// OCCI parameter is an error. Only the key `action` asks for an action.
+/// A repeated or malformed OCCI parameter is an error, and so is any parameter other than
+/// `action`, `page` and `number`: OCCI filters travel in `Category` and `X-OCCI-Attribute`
+/// headers (or a text/plain body), in OCCI 1.2 too (P12 §4.4), and a filter given in the
+/// query string would otherwise be silently ignored and everything returned. Only the key
+/// `action` asks for an action.
 pub(crate) fn parse_query(query: Option<&str>) -> Result<QueryParams, RouteError> {
     let mut params = QueryParams::default();
     let Some(query) = query else {
@@ -93,7 +236,11 @@ pub(crate) fn parse_query(query: Option<&str>) -> Result<QueryParams, RouteError
                 })?;
                 *slot = Some(n);
             }
-            _ => {}
+            other => {
+                return Err(RouteError(format!(
+                    "the query parameter {other:?} is not supported: this server reads action, page and number; filters are Category and X-OCCI-Attribute headers (or a text/plain body)"
+                )));
+            }
         }
     }
     Ok(params)
@@ -141,11 +288,13 @@ mod tests {
         assert_eq!(parse_query(None), Ok(QueryParams::default()));
         let p = parse_query(Some("action=start")).unwrap();
         assert_eq!(p.action.unwrap().as_str(), "start");
-        let p = parse_query(Some("page=2;number=10&other=x")).unwrap();
+        let p = parse_query(Some("page=2;number=10")).unwrap();
         assert_eq!((p.page, p.number, p.action), (Some(2), Some(10), None));
-        // Only the key `action` asks for an action.
-        assert_eq!(parse_query(Some("start=1")).unwrap().action, None);
         for bad in [
+            "start=1",
+            "category=compute",
+            "attribute=occi.core.title%3Dx",
+            "page=2;number=10&other=x",
             "action=",
             "action=a b",
             "action=start&action=stop",
@@ -155,6 +304,54 @@ mod tests {
         ] {
             assert!(parse_query(Some(bad)).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_route_table_answers_allow() {
+        let at = |p: &str| Target::Namespace(Location::new(p).unwrap());
+        let kind = Target::Collection(
+            "http://schemas.ogf.org/occi/core#resource".parse().unwrap(),
+            CategoryClass::Kind,
+        );
+        let mixin = Target::Collection(
+            "http://example.com/m#x".parse().unwrap(),
+            CategoryClass::Mixin,
+        );
+        let entity = Target::Entity(Location::new("/resource/1").unwrap());
+        assert_eq!(allow(&Target::QueryInterface), "GET, HEAD, POST, DELETE");
+        assert_eq!(allow(&kind), "GET, HEAD, POST, DELETE");
+        assert_eq!(allow(&mixin), "GET, HEAD, POST, PUT, DELETE");
+        assert_eq!(allow(&entity), "GET, HEAD, POST, PUT, DELETE");
+        assert_eq!(allow(&at("/")), "GET, HEAD");
+        assert_eq!(allow(&at("/vms/")), "GET, HEAD, DELETE");
+        // Every method Allow lists has an operation, and no other method has one.
+        for target in [
+            Target::QueryInterface,
+            kind,
+            mixin,
+            entity,
+            at("/"),
+            at("/vms/"),
+        ] {
+            let allowed = allow(&target);
+            for method in METHODS.iter().chain([&Method::PATCH, &Method::OPTIONS]) {
+                assert_eq!(
+                    operation(&target, method, false).is_ok(),
+                    allowed.split(", ").any(|m| m == method.as_str()),
+                    "{method} on {target:?}"
+                );
+            }
+        }
+        assert_eq!(
+            operation(&Target::QueryInterface, &Method::POST, true),
+            Err(Refusal::NotHere(
+                "no action (?action=…) is defined on the query interface"
+            ))
+        );
+        assert_eq!(
+            operation(&at("/vms/"), &Method::GET, true),
+            Err(Refusal::ActionNeedsPost)
+        );
     }
 
     proptest::proptest! {

@@ -128,6 +128,12 @@ impl OcciBody {
     }
 }
 
+impl From<Bytes> for OcciBody {
+    fn from(data: Bytes) -> Self {
+        Self::new(data)
+    }
+}
+
 impl Body for OcciBody {
     type Data = Bytes;
     type Error = Infallible;

@@ -373,10 +373,10 @@ fn create_errors_change_nothing() {
     fails_unchanged(
         &s,
         req("POST", "/compute/").plain(&format!(
-            "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"my-own-id\"\n"
+            "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"my/own/id\"\n"
         )),
         400,
-        &["my-own-id"],
+        &["my/own/id", "valid path segment"],
     );
     // An inline link to nothing.
     fails_unchanged(
@@ -498,39 +498,72 @@ fn a_client_may_propose_an_urn_uuid_id() {
 #[test]
 fn a_proposed_id_must_be_unused_whichever_way_the_entity_is_created() {
     let s = server();
-    // PUT to a chosen path takes any unused URI as id.
-    let id = "urn:uuid:0b7c4f1e-1d2e-4c3b-9a8f-7e6d5c4b3a29";
+    // One rule for PUT and POST: a proposed id names the last segment of the location.
     req("PUT", "/compute/chosen")
         .plain(&format!(
-            "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"{id}\"\n"
+            "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"chosen\"\n"
         ))
         .send(&s)
         .expect(201, &[]);
-    // The same id again, by POST (whose location the id would name) or by PUT elsewhere.
+    req("GET", "/compute/chosen")
+        .send(&s)
+        .expect(200, &["occi.core.id=\"chosen\""]);
+    // POST takes a proposed id that is a valid path segment (pOCCI sends such ids).
+    let r = req("POST", "/compute/")
+        .plain(&format!(
+            "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"Compute_1700000000\"\n"
+        ))
+        .send(&s);
+    r.expect(201, &[]);
+    assert_eq!(r.location(), "/compute/Compute_1700000000");
+    // The same id again: its location is taken.
     fails_unchanged(
         &s,
         req("POST", "/compute/").plain(&format!(
-            "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"{id}\"\n"
+            "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"chosen\"\n"
+        )),
+        409,
+        &["/compute/chosen exists already"],
+    );
+    // An id another entity holds, although the location it names is free.
+    req("PUT", "/compute/elsewhere")
+        .plain(&format!("{COMPUTE}\n"))
+        .send(&s)
+        .expect(201, &[]);
+    let held = snapshot(&s)
+        .into_iter()
+        .find(|st| {
+            st.entity
+                .location()
+                .is_some_and(|l| l.as_str() == "/compute/elsewhere")
+        })
+        .and_then(|st| st.entity.id().cloned())
+        .unwrap();
+    fails_unchanged(
+        &s,
+        req("POST", "/compute/").plain(&format!(
+            "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"{held}\"\n"
         )),
         409,
         &["with the id", "exists already"],
     );
+    // PUT with an id that names another path is 400.
     fails_unchanged(
         &s,
         req("PUT", "/compute/other").plain(&format!(
-            "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"{id}\"\n"
+            "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"chosen2\"\n"
         )),
-        409,
-        &["with the id", "exists already"],
+        400,
+        &["the id and the path must agree"],
     );
-    // POST derives the location from the id, so only urn:uuid: ids are taken there.
+    // An id that cannot be a path segment cannot name a location.
     fails_unchanged(
         &s,
         req("POST", "/compute/").plain(&format!(
             "{COMPUTE}\nX-OCCI-Attribute: occi.core.id=\"/compute/x\"\n"
         )),
         400,
-        &["urn:uuid:"],
+        &["valid path segment"],
     );
 }
 

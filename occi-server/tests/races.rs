@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use common::*;
 use occi_server::occi_model::Location;
 use occi_server::{
-    Change, InMemoryStore, Occi, Scope, SimulatedActions, Store, StoreError, Stored,
+    Changeset, InMemoryStore, Occi, Scan, Scope, SimulatedActions, Store, StoreError, Stored,
+    StoredMixin,
 };
 
 type Hook = Box<dyn FnOnce() + Send>;
@@ -30,11 +31,11 @@ impl Store for HookStore {
         self.inner.get(location)
     }
 
-    fn scan(&self, scope: &Scope) -> impl Future<Output = Result<Vec<Stored>, StoreError>> + Send {
-        let (this, scope) = (self.clone(), scope.clone());
+    fn scan(&self, scan: &Scan) -> impl Future<Output = Result<Vec<Stored>, StoreError>> + Send {
+        let (this, scan) = (self.clone(), scan.clone());
         async move {
-            let read = this.inner.scan(&scope).await;
-            if scope == this.trigger
+            let read = this.inner.scan(&scan).await;
+            if scan.scope == this.trigger
                 && let Some(hook) = this.hook.lock().unwrap().take()
             {
                 hook();
@@ -43,8 +44,12 @@ impl Store for HookStore {
         }
     }
 
-    fn commit(&self, changes: Vec<Change>) -> impl Future<Output = Result<(), StoreError>> + Send {
-        self.inner.commit(changes)
+    fn commit(&self, changeset: Changeset) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.inner.commit(changeset)
+    }
+
+    fn mixins(&self) -> impl Future<Output = Result<Vec<StoredMixin>, StoreError>> + Send {
+        self.inner.mixins()
     }
 }
 
@@ -95,11 +100,12 @@ fn a_link_created_during_a_delete_of_its_target_does_not_dangle() {
     );
     let link_status = created.lock().unwrap().expect("the hook ran");
     assert_eq!(link_status, 201, "the concurrent link was created");
-    let stored = block(memory.scan(&Scope::All)).unwrap();
+    let stored = block(memory.scan(&Scan::new(Scope::All))).unwrap();
     let st_present = stored
         .iter()
         .any(|s| s.entity.location().is_some_and(|l| l.as_str() == st));
-    let links_to_st = block(memory.scan(&Scope::LinksTo(Location::new(&st).unwrap()))).unwrap();
+    let links_to_st =
+        block(memory.scan(&Scan::new(Scope::LinksTo(Location::new(&st).unwrap())))).unwrap();
     assert!(
         st_present || links_to_st.is_empty(),
         "the delete answered {} and left {} link(s) to the deleted {st}",

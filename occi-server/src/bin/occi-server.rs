@@ -1,13 +1,17 @@
 //! `occi-server`: the OCCI infrastructure model on an in-memory store, with simulated
 //! compute, storage and network behaviour behind the actions.
 
-use std::net::SocketAddr;
+use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
+use occi_server::auth::{AuthFile, AuthLayer};
 use occi_server::occi_model::ext::infrastructure;
 use occi_server::occi_model::{Location, Mixin, OcciVersion, Registry};
-use occi_server::{Occi, OcciService, SimulatedActions, serve};
+use occi_server::{Occi, OcciService, ServeConfig, SimulatedActions};
+use tower_layer::Layer;
 
 /// Serve the OCCI infrastructure model (compute, storage, network and their links) over
 /// HTTP, on an in-memory store. Actions move entities through their state machines (start
@@ -18,9 +22,9 @@ use occi_server::{Occi, OcciService, SimulatedActions, serve};
 #[derive(Debug, Parser)]
 #[command(name = "occi-server", version, about, long_about)]
 struct Args {
-    /// Address and port to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
-    listen: SocketAddr,
+    /// Address (or host name) and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+    listen: String,
 
     /// OCCI version to implement: 1.1 or 1.2.
     #[arg(long = "occi-version", default_value = "1.2", value_parser = parse_version, value_name = "VERSION")]
@@ -45,8 +49,50 @@ struct Args {
     strict: bool,
 
     /// Log filter, in tracing-subscriber's EnvFilter syntax (also read from RUST_LOG).
+    /// At "info" every request gets an access-log line (method, path, status, time).
     #[arg(long, default_value = "info", value_name = "FILTER")]
     log: String,
+
+    #[command(flatten)]
+    edge: Edge,
+}
+
+/// Authentication, TLS and connection limits.
+// These doc comments are the --help text, printed as they are, not Markdown.
+#[allow(clippy::doc_markdown)]
+#[derive(Debug, clap::Args)]
+struct Edge {
+    /// Require authentication with the tokens and users of this TOML file: [[bearer]]
+    /// (token, user, tenant), [[basic]] (user, password_hash, tenant), [[x_auth_token]]
+    /// (token, user, tenants) or [keystone] (url); read_only = true allows only GET and
+    /// HEAD. Without it every request is served unauthenticated.
+    #[arg(long, value_name = "FILE")]
+    auth: Option<PathBuf>,
+
+    /// Read a password from standard input, print its argon2 hash for a [[basic]] entry of
+    /// the --auth file, and exit.
+    #[arg(long)]
+    hash_password: bool,
+
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
+    /// Most connections open at once; more wait until one closes.
+    #[arg(long, default_value_t = 512, value_name = "COUNT")]
+    max_connections: usize,
+
+    /// Seconds a client may take to send a request's headers.
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    header_timeout: u64,
+
+    /// Seconds a connection may stay silent before it is closed.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    idle_timeout: u64,
 }
 
 fn parse_version(s: &str) -> Result<OcciVersion, String> {
@@ -111,9 +157,12 @@ async fn shutdown_signal() {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let registry = model(args.occi_version)?;
-    let listener = tokio::net::TcpListener::bind(args.listen).await?;
+    let edge = EdgeSetup::new(&args.edge)?;
+    let (listener, host) = listen(&args.listen).await?;
     let bound = listener.local_addr()?;
-    let base_url = args.base_url.unwrap_or_else(|| format!("http://{bound}"));
+    let base_url = args
+        .base_url
+        .unwrap_or_else(|| format!("{}://{host}:{}", edge.scheme(), bound.port()));
     let occi = Occi::builder()
         .registry(registry)
         .actions(SimulatedActions)
@@ -135,12 +184,15 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         "occi-server listening on {base_url} (OCCI {}); query interface: {base_url}/-/",
         args.occi_version
     );
-    serve(listener, OcciService::new(occi), shutdown_signal()).await?;
+    edge.serve(listener, OcciService::new(occi)).await?;
     Ok(())
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.edge.hash_password {
+        return print_password_hash();
+    }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(&args.log));
     let filter = match filter {
@@ -153,6 +205,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -171,4 +224,128 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Binds `spec` (`HOST:PORT`, the host a name or an address) to the first of its addresses
+/// that can be bound; returns the listener and the host as clients should name it.
+async fn listen(spec: &str) -> Result<(tokio::net::TcpListener, String), String> {
+    let addresses: Vec<_> = tokio::net::lookup_host(spec)
+        .await
+        .map_err(|e| format!("cannot listen on {spec}: {e} (expected HOST:PORT)"))?
+        .collect();
+    let mut failure = format!("cannot listen on {spec}: it resolves to no address");
+    for address in addresses {
+        match tokio::net::TcpListener::bind(address).await {
+            Ok(listener) => {
+                let host = spec.rsplit_once(':').map_or(spec, |(host, _)| host);
+                return Ok((listener, host.to_owned()));
+            }
+            Err(error) => failure = format!("cannot listen on {address} ({spec}): {error}"),
+        }
+    }
+    Err(failure)
+}
+
+/// `--hash-password`: one line from standard input, hashed.
+fn print_password_hash() -> ExitCode {
+    let mut password = String::new();
+    if let Err(error) = std::io::stdin().read_line(&mut password) {
+        eprintln!("occi-server: cannot read the password: {error}");
+        return ExitCode::FAILURE;
+    }
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        eprintln!("occi-server: the password is empty");
+        return ExitCode::from(2);
+    }
+    println!("{}", occi_server::auth::hash_password(password));
+    ExitCode::SUCCESS
+}
+
+/// What stands between the network and the OCCI service: TLS, connection limits and
+/// authentication.
+struct EdgeSetup {
+    config: ServeConfig,
+    auth: Option<AuthFile>,
+    tls: bool,
+}
+
+impl EdgeSetup {
+    fn new(edge: &Edge) -> Result<Self, Box<dyn std::error::Error>> {
+        let mut config = ServeConfig::new()
+            .max_connections(edge.max_connections)
+            .header_read_timeout(Duration::from_secs(edge.header_timeout))
+            .idle_timeout(Duration::from_secs(edge.idle_timeout));
+        let tls = match (&edge.tls_cert, &edge.tls_key) {
+            (Some(cert), Some(key)) => {
+                config = config.tls(tls_config(cert, key)?);
+                true
+            }
+            _ => false,
+        };
+        let auth = edge.auth.as_ref().map(AuthFile::load).transpose()?;
+        if let (Some(file), Some(path)) = (&auth, &edge.auth) {
+            tracing::info!(
+                file = %path.display(),
+                credentials = %file.summary(),
+                "authentication required"
+            );
+        } else {
+            tracing::warn!("no --auth file: every request is served without authentication");
+        }
+        Ok(Self { config, auth, tls })
+    }
+
+    fn scheme(&self) -> &'static str {
+        if self.tls { "https" } else { "http" }
+    }
+
+    async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        service: OcciService<occi_server::InMemoryStore, SimulatedActions>,
+    ) -> std::io::Result<()> {
+        // The server core logs every request it answers (target occi_server::access) and
+        // the authentication layer every request it refuses, both at info.
+        if let Some(file) = self.auth {
+            let service = AuthLayer::new(file.into_scheme()).layer(service);
+            self.config
+                .serve(listener, service, shutdown_signal())
+                .await
+        } else {
+            self.config
+                .serve(listener, service, shutdown_signal())
+                .await
+        }
+    }
+}
+
+/// The rustls configuration of `--tls-cert` and `--tls-key`, offering HTTP/2 and 1.1.
+fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<std::sync::Arc<occi_server::rustls::ServerConfig>, String> {
+    use occi_server::rustls;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| format!("--tls-cert {}: {e}", cert.display()))?;
+    if chain.is_empty() {
+        return Err(format!(
+            "--tls-cert {}: no certificate in it",
+            cert.display()
+        ));
+    }
+    let key_der = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("--tls-key {}: {e}", key.display()))?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(chain, key_der)
+        .map_err(|e| format!("--tls-cert and --tls-key do not go together: {e}"))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(std::sync::Arc::new(config))
 }

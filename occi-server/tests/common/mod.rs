@@ -6,7 +6,7 @@ use bytes::Bytes;
 use http::{Request, Response};
 use occi_server::occi_model::ext::infrastructure;
 use occi_server::occi_model::{OcciVersion, Registry};
-use occi_server::{InMemoryStore, Occi, Scope, SimulatedActions, Store, Stored};
+use occi_server::{InMemoryStore, Occi, Scan, Scope, SimulatedActions, Store, Stored};
 
 /// The server under test.
 pub type Server = Occi<InMemoryStore, SimulatedActions>;
@@ -165,7 +165,7 @@ impl Resp {
 
 /// Everything in the store.
 pub fn snapshot(server: &Server) -> Vec<Stored> {
-    block(server.store().scan(&Scope::All)).unwrap()
+    block(server.store().scan(&Scan::new(Scope::All))).unwrap()
 }
 
 /// Creates a compute through the server and returns its path.

@@ -93,7 +93,7 @@
 //! * The first `class="kind"` Category is the Kind, the `class="mixin"` ones are its Mixins
 //!   in order; no Kind, two Kinds or an Action Category is a Structure error.
 //! * `occi.core.*` attributes fill the model's typed fields. A rendering is a Link when an
-//!   optional [`Registry`](occi_model::Registry) says its Kind is `core#link`, or (Kind
+//!   optional [`Registry`] says its Kind is `core#link`, or (Kind
 //!   unknown, or no registry) when it has `occi.core.source` or `occi.core.target`.
 //! * An entity's location is not part of its text rendering except through its `ActionLink`s
 //!   (`</compute/1?action=start>`): parsing takes it from them (all must agree), so an entity

@@ -271,7 +271,7 @@ fn lint_re_renders() {
     assert_eq!(output.status.code(), Some(0));
     assert!(
         stdout(&output).ends_with(
-            "{\"kind\":\"http://schemas.ogf.org/occi/infrastructure#compute\",\"title\":\"web\"}"
+            "{\"kind\":\"http://schemas.ogf.org/occi/infrastructure#compute\",\"title\":\"web\"}\n"
         ),
         "{}",
         stdout(&output)

@@ -3,7 +3,7 @@ files, and compares the verdicts on PySSF with the reviewed expectations.
 
 Usage: matrix.py RESULTS_DIR MATRIX_HTML SUMMARY_MD EXPECTED_TSV ENDPOINT...
 RESULTS_DIR holds ENDPOINT.json (and ENDPOINT.html, linked from each cell) and
-pocci-text-plain.txt / pocci-text-occi.txt when pOCCI ran. Exit status 1 when a PySSF verdict
+pocci-text-plain.json / pocci-text-occi.json when pOCCI ran. Exit status 1 when a PySSF verdict
 differs from EXPECTED_TSV (lines: id, outcome, reason; tab-separated; # comments).
 """
 import html
@@ -31,13 +31,17 @@ def counts(report, level=None):
 
 
 def pocci_counts(path):
-    """(passed, failed, names of failed tests) from a pOCCI report, or None."""
+    """(passed, failed, [(test, reasons)] of the failed tests) from pOCCI's JSON output, or
+    None when pOCCI did not run."""
     if not os.path.exists(path):
         return None
-    text = open(path).read()
-    passed = len(re.findall(r"\bOK\b", text))
-    failed = re.findall(r"^\s*(\S+).*\bFAIL", text, re.M)
-    return passed, len(failed), failed
+    try:
+        report = json.load(open(path))
+    except ValueError:
+        return None
+    failed = [(t["name"], "; ".join(t.get("reason") or []))
+              for t in report.get("tests", []) if t.get("status") == "FAIL"]
+    return report.get("passed", 0), report.get("failed", 0), failed
 
 
 def main():
@@ -92,11 +96,15 @@ def main():
                  if r.get("outcome") == "fail"]
         lines.append("- %s fails: %s" % (e, ", ".join(fails) or "none"))
     for media in ("text-plain", "text-occi"):
-        p = pocci_counts(os.path.join(results, "pocci-%s.txt" % media))
-        if p is not None:
-            lines.append("- pOCCI against occi-server as %s: %d OK, %d FAIL%s"
-                         % (media.replace("-", "/", 1), p[0], p[1],
-                            (" (" + ", ".join(p[2]) + ")") if p[2] else ""))
+        p = pocci_counts(os.path.join(results, "pocci-%s.json" % media))
+        if p is None:
+            lines.append("- pOCCI against occi-server as %s: did not run"
+                         % media.replace("-", "/", 1))
+            continue
+        lines.append("- pOCCI against occi-server as %s: %d passed, %d failed"
+                     % (media.replace("-", "/", 1), p[0], p[1]))
+        for name, reason in p[2]:
+            lines.append("  - %s: %s" % (name, reason))
     lines.append("")
     with open(summary_path, "w") as f:
         f.write("\n".join(lines))

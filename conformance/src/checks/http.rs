@@ -90,7 +90,13 @@ fn filter_value(value: &AttributeValue) -> Option<String> {
 pub(super) async fn state(ctx: &mut Ctx) -> TestOutcome {
     let compute = compute();
     let kloc = kind_location(ctx, &compute)?;
-    let url = create(ctx, &compute, "").await?;
+    let hostname = ctx.fresh("h");
+    let url = create(
+        ctx,
+        &compute,
+        &format!("X-OCCI-Attribute: occi.compute.hostname=\"{hostname}\"\r\n"),
+    )
+    .await?;
     let path = path_of(&url);
 
     // Two attribute filters, both matching (PySSF's scoring gives an empty result).

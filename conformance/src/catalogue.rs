@@ -204,7 +204,7 @@ impl fmt::Display for Status {
 }
 
 /// The assertion groups, in catalogue order, with their titles.
-pub const GROUPS: [(&str, &str); 15] = [
+pub const GROUPS: [(&str, &str); 16] = [
     ("QI", "Query interface"),
     ("ENT", "Entity CRUD"),
     ("COL", "Collections, filtering, pagination"),
@@ -216,6 +216,7 @@ pub const GROUPS: [(&str, &str); 15] = [
     ("URI", "text/uri-list"),
     ("JSN", "JSON rendering"),
     ("ERR", "Error handling and bad input"),
+    ("HTP", "HTTP framing and negotiation"),
     ("INF", "Infrastructure"),
     ("SM", "Hurtle Service Manager"),
     ("SO", "Hurtle Service Orchestrator"),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{HeaderName, HeaderValue};
-use occi_conformance::lint::{self, LintOptions, Media};
+use occi_conformance::lint::{self, LintModel, LintOptions, Media};
 use occi_conformance::occi_model;
 use occi_conformance::outcome::TestResult;
 use occi_conformance::results::RunOptions;
@@ -128,6 +128,14 @@ struct LintArgs {
     /// Print the message re-rendered in this media type.
     #[arg(long, value_name = "MEDIA")]
     to: Option<String>,
+    /// Check the syntax only; by default an entity is also validated against a model (unknown
+    /// Kinds and Mixins, attribute types, enum values, patterns, ranges).
+    #[arg(long, conflicts_with = "model")]
+    syntax_only: bool,
+    /// Validate against the categories of this query interface, saved from a server
+    /// (text/plain or application/occi+json), instead of the infrastructure model.
+    #[arg(long, value_name = "FILE")]
+    model: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -408,12 +416,34 @@ fn lint(args: &LintArgs) -> Result<u8, UsageError> {
         std::fs::read_to_string(&args.file)
             .map_err(|e| UsageError(format!("cannot read {}: {e}", args.file.display())))?
     };
+    let version = match args.version {
+        LintVersion::V11 => occi_model::OcciVersion::V1_1,
+        LintVersion::V12 => occi_model::OcciVersion::V1_2,
+    };
+    let model = if args.syntax_only {
+        LintModel::SyntaxOnly
+    } else if let Some(path) = &args.model {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+        let (registry, left_out) = lint::model_from_query_interface(&text, version)
+            .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
+        if !left_out.is_empty() {
+            eprintln!(
+                "note: {} categories of {} are left out of the model (their parent, depends \
+                 or actions are missing): {}",
+                left_out.len(),
+                path.display(),
+                left_out.join(", ")
+            );
+        }
+        LintModel::Registry(Box::new(registry))
+    } else {
+        LintModel::Infrastructure
+    };
     let options = LintOptions {
+        model,
         media: args.media.as_deref().map(media).transpose()?,
-        version: match args.version {
-            LintVersion::V11 => occi_model::OcciVersion::V1_1,
-            LintVersion::V12 => occi_model::OcciVersion::V1_2,
-        },
+        version,
         strict: args.strict,
         to: args.to.as_deref().map(media).transpose()?,
     };

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -386,14 +387,35 @@ impl RunReport {
             );
         }
         let warnings = self.summary.checks.warn;
-        info(
-            Verdict::Conformant,
-            if warnings == 0 {
-                "no requirement failed".to_owned()
-            } else {
-                format!("no requirement failed; {warnings} warning(s)")
-            },
-        )
+        let assessed: usize = self
+            .summary
+            .requirements
+            .values()
+            .map(|c| c.total() - c.skip)
+            .sum();
+        let must_skipped = self
+            .summary
+            .requirements
+            .get(&Level::Must)
+            .map_or(0, |c| c.skip);
+        let mut reason = if must_skipped == 0 {
+            "no requirement failed".to_owned()
+        } else {
+            // A partial run must not read like a full one.
+            format!(
+                "conformant on the {assessed} requirement(s) checked; {must_skipped} MUST \
+                 requirement(s) were not assessed{}",
+                if self.options.allow_mutation {
+                    " (see their skip reasons)"
+                } else {
+                    " (most need --allow-mutation)"
+                }
+            )
+        };
+        if warnings > 0 {
+            let _ = write!(reason, "; {warnings} warning(s)");
+        }
+        info(Verdict::Conformant, reason)
     }
 
     /// The requirement information for `id`, if it is in scope.

@@ -110,6 +110,8 @@ pub struct Req {
     body: Option<Bytes>,
     accept: Option<String>,
     content_type: Option<String>,
+    /// OCCI data travel in header fields (a filter): `Content-Type: text/occi` without body.
+    occi_headers: bool,
     expect_5xx: bool,
 }
 
@@ -123,6 +125,7 @@ impl Req {
             body: None,
             accept: Some("text/plain".to_owned()),
             content_type: Some("text/plain".to_owned()),
+            occi_headers: false,
             expect_5xx: false,
         }
     }
@@ -159,6 +162,16 @@ impl Req {
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_owned(), value.into()));
         self
+    }
+    /// Adds an OCCI header field that filters (`Category`, `X-OCCI-Attribute`) and declares
+    /// the rendering it is in: `Content-Type: text/occi`, as H11 §3.4.2 asks of a filter
+    /// ("the client MUST specify the Content-Type text/occi"); a server may ignore filter
+    /// headers sent without it.
+    #[must_use]
+    pub fn filter(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.occi_headers = true;
+        self.content_type = Some("text/occi".to_owned());
+        self.header(name, value)
     }
     /// Marks the request as one whose expected answer is a 5xx (501 for a newer OCCI version),
     /// so that the answer does not count against "no 5xx anywhere".
@@ -358,7 +371,7 @@ async fn send_raw(
         );
         builder = push(builder, "User-Agent", &ua);
     }
-    if req.body.is_some()
+    if (req.body.is_some() || req.occi_headers)
         && let Some(ct) = &req.content_type
     {
         builder = push(builder, "Content-Type", ct);

@@ -3,7 +3,7 @@
 //! input by the positions the parsers report, so this also checks that those positions stay
 //! inside the input.
 
-use occi_conformance::lint::{LintOptions, Media, lint};
+use occi_conformance::lint::{LintModel, LintOptions, Media, lint};
 use occi_conformance::occi_model::OcciVersion;
 use proptest::prelude::*;
 
@@ -27,6 +27,11 @@ fn input() -> impl Strategy<Value = String> {
         Just("X-OCCI-Location: /compute/1".to_owned()),
         Just("HTTP/1.1 200 OK".to_owned()),
         Just("POST /compute/ HTTP/1.1".to_owned()),
+        Just("POST /compute/1?action=stop HTTP/1.1".to_owned()),
+        Just("Category: deploy; scheme=\"http://schemas.mobile-cloud-networking.eu/occi/service#\"".to_owned()),
+        Just("X-OCCI-Attribute: occi.compute.cores=\"two\", occi.compute.memory=\"2.5\"".to_owned()),
+        Just("OK".to_owned()),
+        Just(format!("Category: {}", vec!["m; scheme=\"http://e.org/a#\"; class=\"mixin\""; 60].join(", "))),
         Just("Content-Type: application/occi+json".to_owned()),
         Just("Content-Type: text/occi".to_owned()),
         Just(String::new()),
@@ -36,7 +41,7 @@ fn input() -> impl Strategy<Value = String> {
     ];
     (
         proptest::collection::vec(line, 0..8),
-        prop_oneof![Just("\n"), Just("\r\n")],
+        prop_oneof![Just("\n"), Just("\r\n"), Just("\n\r")],
     )
         .prop_map(|(lines, eol)| lines.join(eol))
 }
@@ -51,8 +56,10 @@ proptest! {
         to in media(),
         strict in any::<bool>(),
         v11 in any::<bool>(),
+        syntax_only in any::<bool>(),
     ) {
         let options = LintOptions {
+            model: if syntax_only { LintModel::SyntaxOnly } else { LintModel::Infrastructure },
             media,
             version: if v11 { OcciVersion::V1_1 } else { OcciVersion::V1_2 },
             strict,

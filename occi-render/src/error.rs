@@ -388,6 +388,13 @@ pub enum DeviationKind {
     MissingMember,
     /// A scheme that already has the term appended (seen in rOCCI).
     SchemeWithTerm,
+    /// A Category without `class`, whose class was inferred from the registry or from what
+    /// the message is for (Hurtle's Service Manager sends these).
+    MissingClass,
+    /// One bad value of a list, reported and skipped so that the others are read.
+    SkippedValue,
+    /// A body that carries no OCCI data: `OK` (PySSF's answer to a text/occi request).
+    NoContent,
     /// Anything else the specifications' examples do and their grammar does not.
     Other,
 }

@@ -1,9 +1,10 @@
 //! Properties of the text renderings: round trips, idempotence, no panics, strict ⊆ lenient.
 
 use http::{HeaderMap, HeaderName, HeaderValue};
+use occi_model::ext::infrastructure;
 use occi_model::strategy::{self, Profile};
-use occi_model::{ActionInvocation, Entity, OcciVersion};
-use occi_render::text::{self, occi, plain};
+use occi_model::{ActionInvocation, Entity, OcciVersion, Registry};
+use occi_render::text::{self, Purpose, ReadContext, occi, plain};
 use occi_render::{ParseOptions, uri_list};
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -144,6 +145,77 @@ proptest! {
         let _ = occi::parse_entity(&map, &ParseOptions::lenient(), None);
         let _ = occi::parse_document(&map, &ParseOptions::strict());
     }
+}
+
+proptest! {
+    // Each case parses in seven contexts, strictly and leniently.
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    #[test]
+    fn every_read_context_never_panics_and_strict_implies_lenient(
+        lines in vec(peer_line(), 0..6),
+        ending in prop_oneof![Just("\r\n"), Just("\n"), Just("\n\r")],
+        with_registry in any::<bool>(),
+    ) {
+        let s = lines.join(ending);
+        let mut registry = Registry::new(OcciVersion::V1_2);
+        infrastructure::register(&mut registry).unwrap();
+        for purpose in PURPOSES {
+            let mut context = ReadContext::new(purpose);
+            if with_registry {
+                context = context.with_registry(&registry);
+            }
+            let strict = plain::parse_document_in(&s, &ParseOptions::strict(), &context);
+            let lenient = plain::parse_document_in(&s, &ParseOptions::lenient(), &context);
+            if let Ok(a) = &strict {
+                prop_assert!(a.deviations.is_empty());
+                prop_assert_eq!(&a.value, &lenient.as_ref().unwrap().value);
+            }
+            if let Ok(b) = &lenient {
+                // Whatever lenient parsing inferred or skipped, the result is grammatical.
+                let rendered = plain::render_document(&b.value);
+                let again = plain::parse_document_in(&rendered, &ParseOptions::strict(), &context);
+                prop_assert!(again.is_ok(), "{rendered:?}: {:?}", again.err());
+            }
+            let headers = occi::render_document(&strict.map_or_else(|_| text::TextDocument::default(), |p| p.value));
+            let _ = occi::parse_document_in(&headers, &ParseOptions::lenient(), &context);
+        }
+        let _ = plain::parse_query_interface(&s, &ParseOptions::lenient());
+        let _ = plain::parse_action_invocation(&s, &ParseOptions::lenient());
+        let _ = plain::parse_entity(&s, &ParseOptions::lenient(), with_registry.then_some(&registry));
+    }
+}
+
+const PURPOSES: [Purpose; 7] = [
+    Purpose::Document,
+    Purpose::Entity,
+    Purpose::Categories,
+    Purpose::QueryInterface,
+    Purpose::ActionInvocation,
+    Purpose::Locations,
+    Purpose::Filter,
+];
+
+/// Lines as real peers send them: Categories without class, lists with a bad element, `OK`.
+fn peer_line() -> impl Strategy<Value = String> {
+    let category = prop_oneof![
+        Just("compute; scheme=\"http://schemas.ogf.org/occi/infrastructure#\"".to_owned()),
+        Just(
+            "deploy; scheme=\"http://schemas.mobile-cloud-networking.eu/occi/service#\"".to_owned()
+        ),
+        Just("app; scheme=\"http://schemas.ogf.org/occi/platform#\"; class=\"kind\"".to_owned()),
+        Just("stop; scheme=\"http: //schemas.ogf.org/occi/x#\"; class=\"action\"".to_owned()),
+        Just("m; scheme=\"http://e.org/a#\"; class=mixin; location=\"/m/\"".to_owned()),
+        Just("bad term; scheme=\"x\"".to_owned()),
+        "[ -~]{0,6}",
+    ];
+    prop_oneof![
+        vec(category, 1..5).prop_map(|c| format!("Category: {}", c.join(", "))),
+        Just("X-OCCI-Attribute: occi.core.title=\"t\", occi.compute.cores=2".to_owned()),
+        Just("X-OCCI-Location: /compute/1, http: //bad, /compute/2".to_owned()),
+        Just("OK".to_owned()),
+        line(),
+    ]
 }
 
 /// Lines made of the grammar's pieces, to reach deep into the parsers.

@@ -12,22 +12,31 @@
 //!   invocation or locations), rendered as `application/occi+json` (GFD.225). For the text
 //!   and PySSF renderings this checks that they and the JSON rendering agree on the model.
 //!
-//! `VECTORS_BLESS=1` writes `.canonical`/`.error` of the text renderings, `OCCI_BLESS=1`
+//! * `<name>.deviations`: what lenient parsing forgave, `line:column Kind` per deviation
+//!   (no file: nothing);
+//! * `<name>.context` (text renderings): what the message is read as (`entity`,
+//!   `categories`, `query-interface`, `action-invocation`, `locations`, `filter`; a bare
+//!   document without the file) and `infrastructure` when the reader knows the
+//!   infrastructure registry. Lenient parsing infers a missing Category class from it.
+//!
+//! `VECTORS_BLESS=1` writes `.canonical`/`.error`/`.deviations` of the text renderings, `OCCI_BLESS=1`
 //! those of the JSON renderings, and `MODEL_BLESS=1` the `.model.json` files, from the
 //! current output (review the diff before committing).
 
 use occi_render::json::{self, pyssf};
-use occi_render::occi_model::{CategoryClass, Entity};
-use occi_render::text::{self as occi_text, TextDocument};
+use occi_render::occi_model::{CategoryClass, Entity, OcciVersion, Registry, ext::infrastructure};
+use occi_render::text::{self as occi_text, Purpose, TextDocument};
 use occi_render::{ParseOptions, uri_list};
 
 mod text {
+    use std::fmt::Write as _;
     use std::fs;
     use std::path::{Path, PathBuf};
 
     use http::{HeaderMap, HeaderName, HeaderValue};
-    use occi_render::text::{Field, TextDocument, occi, plain};
-    use occi_render::{ParseError, ParseOptions, uri_list};
+    use occi_render::occi_model::{OcciVersion, Registry, ext::infrastructure};
+    use occi_render::text::{Field, Purpose, ReadContext, TextDocument, occi, plain};
+    use occi_render::{Deviation, ParseError, ParseOptions, uri_list};
 
     pub(super) fn vectors(dir: &str) -> Vec<PathBuf> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -70,25 +79,84 @@ mod text {
         out
     }
 
+    /// What a vector's `.context` file names: the purpose, and whether the infrastructure
+    /// registry is known (`infrastructure`).
+    #[derive(Clone, Copy)]
+    pub(super) struct Context {
+        pub(super) purpose: Purpose,
+        pub(super) infrastructure: bool,
+    }
+
+    impl Context {
+        pub(super) fn of(input_path: &Path) -> Self {
+            let mut context = Context {
+                purpose: Purpose::Document,
+                infrastructure: false,
+            };
+            let Ok(text) = fs::read_to_string(input_path.with_extension("context")) else {
+                return context;
+            };
+            for word in text.split_whitespace() {
+                match word {
+                    "entity" => context.purpose = Purpose::Entity,
+                    "categories" => context.purpose = Purpose::Categories,
+                    "query-interface" => context.purpose = Purpose::QueryInterface,
+                    "action-invocation" => context.purpose = Purpose::ActionInvocation,
+                    "locations" => context.purpose = Purpose::Locations,
+                    "filter" => context.purpose = Purpose::Filter,
+                    "infrastructure" => context.infrastructure = true,
+                    other => panic!("{}: unknown context {other}", input_path.display()),
+                }
+            }
+            context
+        }
+
+        pub(super) fn with<T>(self, f: impl FnOnce(&ReadContext<'_>) -> T) -> T {
+            let mut registry = Registry::new(OcciVersion::V1_2);
+            infrastructure::register(&mut registry).unwrap();
+            let context = ReadContext::new(self.purpose);
+            if self.infrastructure {
+                f(&context.with_registry(&registry))
+            } else {
+                f(&context)
+            }
+        }
+    }
+
+    type Outcome = Result<(String, Vec<Deviation>), ParseError>;
+
     struct Rendering {
         dir: &'static str,
-        parse: fn(&str, &ParseOptions) -> Result<String, ParseError>,
+        parse: fn(&str, &ParseOptions, Context) -> Outcome,
     }
 
-    fn plain_doc(s: &str, o: &ParseOptions) -> Result<String, ParseError> {
-        plain::parse_document(s, o).map(|d| plain::render_document(&d.value))
+    fn plain_doc(s: &str, o: &ParseOptions, c: Context) -> Outcome {
+        c.with(|c| plain::parse_document_in(s, o, c))
+            .map(|d| (plain::render_document(&d.value), d.deviations))
     }
 
-    fn occi_doc(s: &str, o: &ParseOptions) -> Result<String, ParseError> {
-        occi::parse_document(&headers_from_lines(s), o).map(
-            |d: occi_render::Parsed<TextDocument>| {
-                headers_to_lines(&occi::render_document(&d.value))
-            },
-        )
+    fn occi_doc(s: &str, o: &ParseOptions, c: Context) -> Outcome {
+        c.with(|c| occi::parse_document_in(&headers_from_lines(s), o, c))
+            .map(|d: occi_render::Parsed<TextDocument>| {
+                (
+                    headers_to_lines(&occi::render_document(&d.value)),
+                    d.deviations,
+                )
+            })
     }
 
-    fn uri_doc(s: &str, o: &ParseOptions) -> Result<String, ParseError> {
-        uri_list::parse(s, o).map(|d| uri_list::render(&d.value))
+    fn uri_doc(s: &str, o: &ParseOptions, _: Context) -> Outcome {
+        uri_list::parse(s, o).map(|d| (uri_list::render(&d.value), d.deviations))
+    }
+
+    /// `line:column kind` per deviation.
+    fn deviation_lines(deviations: &[Deviation]) -> String {
+        let mut out = String::new();
+        for d in deviations {
+            let p = d.position();
+            writeln!(out, "{}:{} {:?}", p.line, p.column, d.kind()).unwrap();
+        }
+        out
     }
 
     const RENDERINGS: [Rendering; 3] = [
@@ -116,12 +184,21 @@ mod text {
                 let input = fs::read_to_string(&input_path).unwrap();
                 let canonical_path = input_path.with_extension("canonical");
                 let error_path = input_path.with_extension("error");
-                let lenient = (r.parse)(&input, &ParseOptions::lenient());
-                let strict = (r.parse)(&input, &ParseOptions::strict());
+                let context = Context::of(&input_path);
+                let deviations_path = input_path.with_extension("deviations");
+                let lenient = (r.parse)(&input, &ParseOptions::lenient(), context);
+                let strict = (r.parse)(&input, &ParseOptions::strict(), context);
                 if bless {
-                    match &lenient {
-                        Ok(c) => fs::write(&canonical_path, c).unwrap(),
-                        Err(_) => drop(fs::remove_file(&canonical_path)),
+                    if let Ok((c, d)) = &lenient {
+                        fs::write(&canonical_path, c).unwrap();
+                        if d.is_empty() {
+                            drop(fs::remove_file(&deviations_path));
+                        } else {
+                            fs::write(&deviations_path, deviation_lines(d)).unwrap();
+                        }
+                    } else {
+                        drop(fs::remove_file(&canonical_path));
+                        drop(fs::remove_file(&deviations_path));
                     }
                     match &strict {
                         Err(e) => fs::write(&error_path, error_line(e)).unwrap(),
@@ -136,9 +213,12 @@ mod text {
                     "{name}: no expectation"
                 );
                 if let Some(canonical) = &canonical {
-                    let got = lenient.as_ref().unwrap_or_else(|e| panic!("{name}: {e}"));
+                    let (got, deviations) =
+                        lenient.as_ref().unwrap_or_else(|e| panic!("{name}: {e}"));
                     assert_eq!(got, canonical, "{name}: canonical rendering");
-                    let again = (r.parse)(canonical, &ParseOptions::strict())
+                    let expected = fs::read_to_string(&deviations_path).unwrap_or_default();
+                    assert_eq!(deviation_lines(deviations), expected, "{name}: deviations");
+                    let (again, _) = (r.parse)(canonical, &ParseOptions::strict(), context)
                         .unwrap_or_else(|e| panic!("{name}: canonical form rejected: {e}"));
                     assert_eq!(
                         &again, canonical,
@@ -289,7 +369,14 @@ mod json_dialects {
     }
 }
 
+fn vectors_root(dir: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../vectors")
+        .join(dir)
+}
+
 /// The typed model of a vector as GFD.225 JSON, or `None` when lenient parsing fails.
+#[allow(clippy::too_many_lines)] // one arm per rendering and text document shape
 fn model_json(dir: &str, name: &str, input: &[u8]) -> Option<String> {
     let options = ParseOptions::lenient();
     let entities =
@@ -328,27 +415,42 @@ fn model_json(dir: &str, name: &str, input: &[u8]) -> Option<String> {
             } else {
                 text::headers_from_lines(input)
             };
-            let document: TextDocument = if plain {
-                occi_text::plain::parse_document(input, &options)
-                    .ok()?
-                    .value
-            } else {
-                occi_text::occi::parse_document(&headers, &options)
-                    .ok()?
-                    .value
-            };
+            let context = text::Context::of(&vectors_root(dir).join(format!("{name}.input")));
+            let document: TextDocument = context
+                .with(|c| {
+                    if plain {
+                        occi_text::plain::parse_document_in(input, &options, c).ok()
+                    } else {
+                        occi_text::occi::parse_document_in(&headers, &options, c).ok()
+                    }
+                })?
+                .value;
+            let mut registry = Registry::new(OcciVersion::V1_2);
+            infrastructure::register(&mut registry).unwrap();
+            let registry = context.infrastructure.then_some(&registry);
+            if context.purpose == Purpose::QueryInterface {
+                let categories = if plain {
+                    occi_text::plain::parse_query_interface(input, &options)
+                } else {
+                    occi_text::occi::parse_query_interface(&headers, &options)
+                };
+                return categories.ok().map(|p| {
+                    json::render_categories(&json::CategoryCollection::from_categories(p.value))
+                });
+            }
             let has_kind = document
                 .categories
                 .iter()
                 .any(|c| c.class == CategoryClass::Kind && c.location.is_none());
-            let is_invocation = document.categories.len() == 1
-                && document.categories[0].class == CategoryClass::Action
-                && document.categories[0].attributes.is_empty();
+            let is_invocation = context.purpose == Purpose::ActionInvocation
+                || (document.categories.len() == 1
+                    && document.categories[0].class == CategoryClass::Action
+                    && document.categories[0].attributes.is_empty());
             if has_kind || !document.action_links.is_empty() {
                 let entity = if plain {
-                    occi_text::plain::parse_entity(input, &options, None)
+                    occi_text::plain::parse_entity(input, &options, registry)
                 } else {
-                    occi_text::occi::parse_entity(&headers, &options, None)
+                    occi_text::occi::parse_entity(&headers, &options, registry)
                 };
                 entity.ok().map(|p| json::render_entity(&p.value))
             } else if is_invocation {

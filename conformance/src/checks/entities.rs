@@ -25,18 +25,38 @@ pub(super) async fn lifecycle(ctx: &mut Ctx) -> TestOutcome {
         .collect::<Vec<_>>()
         .join("\r\n")
         + "\r\n";
-    let (resp, url) = post_create(ctx, &loc, Req::post(loc.as_str()).body(body)).await?;
+    let (resp, url) = post_create(ctx, &loc, Req::post(loc.as_str()).body(body.clone())).await?;
+    let by_header = resp.header("location").is_some() || resp.header("content-location").is_some();
     ctx.check(
         &["ENT-001"],
         (resp.status == 201 && resp.header("location").is_some())
-            || (resp.status == 200 && url.is_some()),
+            || (resp.status == 200 && by_header && url.is_some()),
         format!("create a compute at {loc}"),
         "201 with Location, or 200 with the rendering (and its location)",
         resp.summary(),
         &[&resp],
     );
+    // A server that refuses the optional core attributes (occi-py 0.6 knows no
+    // occi.core.title or summary) gets the rest of the body, so that what follows is judged
+    // rather than skipped; the checks of the title and summary then fail on their own.
+    let url = match url {
+        Some(url) => Some(url),
+        None if (400..500).contains(&resp.status) => {
+            let minimal: String = body
+                .split_inclusive('\n')
+                .filter(|l| !l.contains("occi.core.title=") && !l.contains("occi.core.summary="))
+                .collect();
+            post_create(ctx, &loc, Req::post(loc.as_str()).body(minimal))
+                .await?
+                .1
+        }
+        None => None,
+    };
     let Some(url) = url else {
-        return Err(Abort::Skip("the compute could not be created".to_owned()));
+        return Err(Abort::Skip(format!(
+            "setup failed: creating a compute at {loc} (also without title and summary) was \
+             refused"
+        )));
     };
     ctx.check(
         &["ENT-005"],

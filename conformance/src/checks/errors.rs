@@ -97,7 +97,7 @@ pub(super) async fn negotiation(ctx: &mut Ctx) -> TestOutcome {
             &[&r],
         );
         let r = ctx
-            .send(Req::get(loc.as_str()).header("X-OCCI-Attribute", "occi.compute.hostname"))
+            .send(Req::get(loc.as_str()).filter("X-OCCI-Attribute", "occi.compute.hostname"))
             .await?;
         ctx.check(
             &["COL-017"],

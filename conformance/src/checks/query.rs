@@ -260,7 +260,7 @@ pub(super) async fn filter(ctx: &mut Ctx) -> TestOutcome {
     if ctx.disc.kind(&compute).is_none() {
         return Err(Ctx::not_advertised(&compute));
     }
-    let req = Req::get("/-/").header("Category", category(&compute, "kind"));
+    let req = Req::get("/-/").filter("Category", category(&compute, "kind"));
     let resp = ctx.send(req).await?;
     let cats = ctx
         .parse_plain(&resp.text)
@@ -290,7 +290,7 @@ pub(super) async fn filter(ctx: &mut Ctx) -> TestOutcome {
         let offline = "http://schemas.ogf.org/occi/infrastructure/storage/action#offline";
         if ctx.disc.category(&ni).is_some() && ctx.disc.category(offline).is_some() {
             let value = format!("{}, {}", category(&ni, "kind"), category(offline, "action"));
-            let resp = ctx.send(Req::get("/-/").header("Category", value)).await?;
+            let resp = ctx.send(Req::get("/-/").filter("Category", value)).await?;
             let cats = ctx
                 .parse_plain(&resp.text)
                 .map(|d| d.0.categories)
@@ -313,7 +313,7 @@ pub(super) async fn filter(ctx: &mut Ctx) -> TestOutcome {
         }
     }
     let resp = ctx
-        .send(Req::get("/-/").header("Category", "compute"))
+        .send(Req::get("/-/").filter("Category", "compute"))
         .await?;
     ctx.check(
         &["QI-013"],
@@ -327,7 +327,7 @@ pub(super) async fn filter(ctx: &mut Ctx) -> TestOutcome {
         "nosuch{}; scheme=\"http://conformance.test/x#\"; class=\"kind\"",
         ctx.run_id
     );
-    let resp = ctx.send(Req::get("/-/").header("Category", nosuch)).await?;
+    let resp = ctx.send(Req::get("/-/").filter("Category", nosuch)).await?;
     let n = ctx
         .parse_plain(&resp.text)
         .map_or(0, |d| d.0.categories.len());

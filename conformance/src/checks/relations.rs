@@ -79,7 +79,7 @@ pub(super) async fn tags(ctx: &mut Ctx) -> TestOutcome {
     super::renderings::uri_list_checks(ctx, &["URI-001"], &u, std::slice::from_ref(&p1));
     // Filters on the Kind collection.
     let f = ctx
-        .send(Req::get(kloc.as_str()).header(
+        .send(Req::get(kloc.as_str()).filter(
             "Category",
             format!("mtag; scheme=\"{scheme}\"; class=\"mixin\""),
         ))
@@ -94,7 +94,7 @@ pub(super) async fn tags(ctx: &mut Ctx) -> TestOutcome {
         &[&f],
     );
     let f = ctx
-        .send(Req::get(kloc.as_str()).header(
+        .send(Req::get(kloc.as_str()).filter(
             "X-OCCI-Attribute",
             format!("occi.compute.hostname=\"{host}\""),
         ))
@@ -111,11 +111,11 @@ pub(super) async fn tags(ctx: &mut Ctx) -> TestOutcome {
     let f = ctx
         .send(
             Req::get(kloc.as_str())
-                .header(
+                .filter(
                     "Category",
                     format!("mtag; scheme=\"{scheme}\"; class=\"mixin\""),
                 )
-                .header("X-OCCI-Attribute", "occi.compute.hostname=\"nobody\""),
+                .filter("X-OCCI-Attribute", "occi.compute.hostname=\"nobody\""),
         )
         .await?;
     let got = super::listing(&ctx.parse_plain(&f.text).unwrap_or_default().0);
@@ -132,7 +132,7 @@ pub(super) async fn tags(ctx: &mut Ctx) -> TestOutcome {
             .send(
                 Req::get(kloc.as_str())
                     .accept(Some("application/occi+json"))
-                    .header(
+                    .filter(
                         "Category",
                         format!("mtag; scheme=\"{scheme}\"; class=\"mixin\""),
                     ),

@@ -300,3 +300,16 @@ pub(crate) fn is_plain(response: &Response<Bytes>) -> bool {
 pub(crate) fn drop_content_type(response: &mut Response<Bytes>) {
     response.headers_mut().remove(CONTENT_TYPE);
 }
+
+/// The path of a URL (`http://h/compute/1` gives `/compute/1`); paths are kept.
+pub(crate) fn path_only(url: &str) -> String {
+    match url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+    {
+        Some(rest) => rest
+            .find('/')
+            .map_or_else(|| "/".to_owned(), |i| rest[i..].to_owned()),
+        None => url.to_owned(),
+    }
+}

@@ -209,7 +209,7 @@ pub(crate) fn mutants() -> Vec<Mutant> {
         .both(&["ENT-030"]),
         Mutant::new(
             "quoted-float",
-            "occi.compute.memory (a Float) is rendered as a quoted string (TXT-005 reads memory back as well)",
+            "occi.compute.memory (a Float) is rendered as a quoted string (TXT-005, which reads memory back, judges only its escapes)",
             response(|_, r| {
                 edit_text(r, "X-OCCI-Attribute", &|v| {
                     Some(match v.split_once("occi.compute.memory=") {
@@ -221,7 +221,7 @@ pub(crate) fn mutants() -> Vec<Mutant> {
                 });
             }),
         )
-        .both(&["TXT-004", "TXT-005"]),
+        .both(&["TXT-004"]),
         Mutant::new(
             "missing-required-attribute-accepted",
             "a storage created without occi.storage.size gets a default instead of a 400",
@@ -730,7 +730,205 @@ pub(crate) fn mutants() -> Vec<Mutant> {
             }),
         )
         .v12(&["COL-013"]),
+        // ---- HTTP level (pyssf-lessons.md §12) -------------------------------------------
+        Mutant::new(
+            "two-attribute-filter-empty",
+            "a filter on two attributes gives an empty result (PySSF's scoring bug)",
+            response(|seen, r| {
+                let filters: usize = seen
+                    .headers
+                    .get_all("x-occi-attribute")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .map(|v| split_top(v).len())
+                    .sum();
+                if seen.is(&Method::GET) && filters >= 2 && r.status() == 200 && is_plain(r) {
+                    set_body(r, "");
+                }
+            }),
+        )
+        .both(&["HTP-001"]),
+        Mutant::new(
+            "bad-quoting-500-plain",
+            "an unterminated quoted string in a text/plain create crashes into a 500",
+            response(|seen, r| {
+                if seen.is(&Method::POST)
+                    && media_type_of(&seen.headers) == "text/plain"
+                    && seen.body.lines().any(|l| l.matches('"').count() % 2 == 1)
+                {
+                    set_status(r, 500);
+                }
+            }),
+        )
+        .both(&["HTP-002", "TXT-013", "ERR-017"]),
+        Mutant::new(
+            "bad-quoting-500-occi",
+            "an unterminated quoted string in a text/occi header crashes into a 500",
+            response(|seen, r| {
+                let odd = ["category", "x-occi-attribute"].iter().any(|name| {
+                    seen.headers
+                        .get_all(*name)
+                        .iter()
+                        .filter_map(|v| v.to_str().ok())
+                        .any(|v| v.matches('"').count() % 2 == 1)
+                });
+                if seen.is(&Method::POST) && odd {
+                    set_status(r, 500);
+                }
+            }),
+        )
+        .both(&["HTP-003", "ERR-017"]),
+        Mutant::new(
+            "create-406-after-commit",
+            "a create with an unacceptable Accept is committed, then answered 406",
+            custom(|occi, mut req| async move {
+                let refused = req.method() == Method::POST
+                    && header(req.headers(), "accept") == "application/xml"
+                    && !req.uri().path().starts_with("/-/");
+                if refused {
+                    req.headers_mut()
+                        .insert("accept", "text/plain".parse().expect("a header value"));
+                }
+                let mut r = occi.handle(req).await;
+                if refused && r.status().is_success() {
+                    set_status(&mut r, 406);
+                    set_body(&mut r, "not acceptable");
+                }
+                r
+            }),
+        )
+        .both(&["HTP-004"]),
+        Mutant::new(
+            "delete-406-after-commit",
+            "a DELETE with an unacceptable Accept deletes, then answers 406",
+            custom(|occi, mut req| async move {
+                let refused = req.method() == Method::DELETE
+                    && header(req.headers(), "accept") == "application/xml";
+                if refused {
+                    req.headers_mut()
+                        .insert("accept", "text/plain".parse().expect("a header value"));
+                }
+                let mut r = occi.handle(req).await;
+                if refused && r.status().is_success() {
+                    set_status(&mut r, 406);
+                }
+                r
+            }),
+        )
+        .both(&["HTP-005"]),
+        Mutant::new(
+            "head-with-body",
+            "a HEAD response carries the body of the GET",
+            custom(|occi, mut req| async move {
+                let head = req.method() == Method::HEAD;
+                if head {
+                    *req.method_mut() = Method::GET;
+                }
+                occi.handle(req).await
+            }),
+        )
+        .both(&["HTP-007"]),
+        Mutant::new(
+            "duplicate-content-length",
+            "an error response carries its Content-Length twice",
+            response(|_, r| {
+                if r.status().is_client_error() {
+                    let n = r.body().len().to_string();
+                    r.headers_mut().remove("content-length");
+                    for _ in 0..2 {
+                        r.headers_mut()
+                            .append("content-length", n.parse().expect("a header value"));
+                    }
+                }
+            }),
+        )
+        .both(&["HTP-008"]),
+        Mutant::new(
+            "accept-q-values-ignored",
+            "Accept q-values are ignored: the first media range listed wins",
+            request(|req| {
+                let accept = header(req.headers(), "accept").to_owned();
+                if accept.contains("q=") {
+                    let first = accept
+                        .split(',')
+                        .next()
+                        .unwrap_or("")
+                        .split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_owned();
+                    req.headers_mut()
+                        .insert("accept", first.parse().expect("a header value"));
+                }
+            }),
+        )
+        .both(&["HTP-009"]),
+        Mutant::new(
+            "accept-parameters-refused",
+            "a media type with a charset parameter in Accept is answered 406",
+            response(|seen, r| {
+                if seen.accept().contains("charset") {
+                    set_status(r, 406);
+                    set_body(r, "not acceptable");
+                }
+            }),
+        )
+        .both(&["HTP-010"]),
+        delete_root_wipes(),
     ]
+}
+
+/// The media type of a request's `Content-Type`, without parameters (empty if absent).
+fn media_type_of(headers: &http::HeaderMap) -> String {
+    header(headers, "content-type")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// `DELETE /` deletes every entity of every Kind collection (PySSF's unguarded prefix).
+fn delete_root_wipes() -> Mutant {
+    Mutant::new(
+        "delete-root-wipes",
+        "DELETE / deletes every entity",
+        custom(|occi, req| async move {
+            if req.method() != Method::DELETE || req.uri().path() != "/" {
+                return occi.handle(req).await;
+            }
+            let mut server = None;
+            for kind in [
+                "/compute/",
+                "/storage/",
+                "/network/",
+                "/networkinterface/",
+                "/storagelink/",
+            ] {
+                let got = get_plain(&occi, kind).await;
+                server = got.headers().get("server").cloned();
+                let listing = text(&got);
+                for line in listing.lines() {
+                    if let Some(location) = line.strip_prefix("X-OCCI-Location: ") {
+                        let path = super::kit::path_only(location.trim());
+                        let delete = Request::delete(path)
+                            .header("Accept", "text/plain")
+                            .body(Bytes::new())
+                            .expect("a request");
+                        let _ = occi.handle(delete).await;
+                    }
+                }
+            }
+            let mut r = Response::new(Bytes::from_static(b"OK"));
+            set_header(r.headers_mut(), "content-type", "text/plain");
+            if let Some(server) = server {
+                r.headers_mut().insert("server", server);
+            }
+            r
+        }),
+    )
+    .both(&["HTP-011"])
 }
 
 /// DELETE of a Resource leaves its Links behind (their paths keep answering).

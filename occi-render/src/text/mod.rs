@@ -78,13 +78,22 @@
 //! * `{…}` after an attribute name holds `immutable` and/or `required`, space-separated;
 //!   any other word is an error (pOCCI rejects `test{asdasd}`).
 //! * An empty list element (`a, , b`) is skipped, as RFC 7230 §7 requires of recipients.
+//! * **What real peers send** (lenient only, one deviation each; strict parsing rejects
+//!   each): a Category without `class` gets the class its [`ReadContext`] tells
+//!   ([`MissingClass`](crate::DeviationKind::MissingClass)); a body that is only `OK`
+//!   (PySSF) is an empty document ([`NoContent`](crate::DeviationKind::NoContent)); lines
+//!   joined by `\n\r` (pOCCI) are read as CRLF lines
+//!   ([`LineEnding`](crate::DeviationKind::LineEnding), rule `line-ending` when strict); in
+//!   a query interface response, one bad value of a field line holding several is skipped
+//!   ([`SkippedValue`](crate::DeviationKind::SkippedValue)), so rOCCI-server's query
+//!   interface with one malformed action scheme loses one action, not the document.
 //!
 //! # Entities
 //!
 //! * The first `class="kind"` Category is the Kind, the `class="mixin"` ones are its Mixins
 //!   in order; no Kind, two Kinds or an Action Category is a Structure error.
 //! * `occi.core.*` attributes fill the model's typed fields. A rendering is a Link when an
-//!   optional [`Registry`](occi_model::Registry) says its Kind is `core#link`, or (Kind
+//!   optional [`Registry`] says its Kind is `core#link`, or (Kind
 //!   unknown, or no registry) when it has `occi.core.source` or `occi.core.target`.
 //! * An entity's location is not part of its text rendering except through its `ActionLink`s
 //!   (`</compute/1?action=start>`): parsing takes it from them (all must agree), so an entity
@@ -117,10 +126,115 @@ mod render;
 
 use occi_model::{
     AttributeDefinition, AttributeName, AttributeValue, CategoryClass, CategoryId, Entity,
-    Location, Term,
+    Location, Registry, Term,
 };
 
 use crate::Position;
+
+/// What a text message is read as; it decides what lenient parsing may infer or skip.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Purpose {
+    /// Structures only, without knowing what they are for.
+    Document,
+    /// An entity (create, update, replace, or a response holding one).
+    Entity,
+    /// A category collection sent to a server (a user Mixin definition or removal).
+    Categories,
+    /// A query interface response.
+    QueryInterface,
+    /// An action invocation (a `POST …?action=term`).
+    ActionInvocation,
+    /// A location list.
+    Locations,
+    /// A filter.
+    Filter,
+}
+
+/// The context a text message is read in: what it is for, and the categories the reader
+/// knows.
+///
+/// Lenient parsing uses it for two things real peers need (strict parsing ignores it):
+///
+/// * **A Category without `class`** (every request of a Hurtle Service Manager has one) gets
+///   its class from the registry when the registry knows the category, and otherwise from
+///   the purpose: an action invocation's Category is an Action, a category collection sent
+///   to a server is a (user-defined) Mixin, a filter's is read as a Kind (filters match by scheme and term
+///   only), and in an entity the first such Category is the Kind when no other is given,
+///   the rest Mixins. Each inference is a [`MissingClass`](crate::DeviationKind::MissingClass)
+///   deviation that names the class and why; when nothing tells the class (a bare
+///   [`Purpose::Document`] without registry), the Category is an error.
+/// * **One bad value of a list** read by a client (a query interface response, or a bare
+///   document) is reported as a [`SkippedValue`](crate::DeviationKind::SkippedValue)
+///   deviation and skipped, and the other values are read. What a server reads (an entity,
+///   categories, an action invocation, locations, a filter) is applied as a whole, so there
+///   a bad value fails the parse and the request changes nothing.
+///
+/// ```
+/// use occi_render::{ParseOptions, DeviationKind, text::{ReadContext, Purpose, plain}};
+/// use occi_render::occi_model::{CategoryClass, OcciVersion, Registry, ext::infrastructure};
+/// let mut registry = Registry::new(OcciVersion::V1_2);
+/// infrastructure::register(&mut registry).unwrap();
+/// let body = "Category: compute; scheme=\"http://schemas.ogf.org/occi/infrastructure#\"\r\n";
+/// let context = ReadContext::new(Purpose::Document).with_registry(&registry);
+/// let parsed = plain::parse_document_in(body, &ParseOptions::lenient(), &context)?;
+/// assert_eq!(parsed.value.categories[0].class, CategoryClass::Kind);
+/// assert_eq!(parsed.deviations[0].kind(), DeviationKind::MissingClass);
+/// assert!(plain::parse_document_in(body, &ParseOptions::strict(), &context).is_err());
+/// # Ok::<(), occi_render::ParseError>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct ReadContext<'r> {
+    purpose: Purpose,
+    registry: Option<&'r Registry>,
+}
+
+impl<'r> ReadContext<'r> {
+    /// A context for `purpose`, without a registry.
+    pub fn new(purpose: Purpose) -> Self {
+        Self {
+            purpose,
+            registry: None,
+        }
+    }
+
+    /// Uses `registry` to tell the class of a known category.
+    #[must_use]
+    pub fn with_registry(mut self, registry: &'r Registry) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// The context of a request: `query` is the request target's query string, if any. A
+    /// `?action=` query makes the body an action invocation, whatever `purpose` says.
+    #[must_use]
+    pub fn for_request(purpose: Purpose, query: Option<&str>) -> Self {
+        let action = query.is_some_and(|q| {
+            q.split('&')
+                .any(|pair| pair.split('=').next() == Some("action"))
+        });
+        Self::new(if action {
+            Purpose::ActionInvocation
+        } else {
+            purpose
+        })
+    }
+
+    /// What the message is read as.
+    pub fn purpose(&self) -> Purpose {
+        self.purpose
+    }
+
+    /// The registry, if any.
+    pub fn registry(&self) -> Option<&'r Registry> {
+        self.registry
+    }
+
+    /// Whether one bad value of a list may be skipped (lenient parsing only).
+    pub(crate) fn skips_bad_values(&self) -> bool {
+        matches!(self.purpose, Purpose::Document | Purpose::QueryInterface)
+    }
+}
 
 /// Which text structure a line or header field holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -11,7 +11,8 @@ use occi_model::{
 use super::intern;
 use super::lex::{self, Locator, NumberShape, QuotedError, Segment};
 use super::{
-    ActionLinkRepr, AttributeRepr, CategoryRepr, Field, LinkRepr, LocationRepr, TextDocument,
+    ActionLinkRepr, AttributeRepr, CategoryRepr, Field, LinkRepr, LocationRepr, Purpose,
+    ReadContext, TextDocument,
 };
 use crate::{
     Deviation, DeviationKind, Diagnostic, ParseError, ParseErrorKind, ParseOptions, Parsed,
@@ -579,7 +580,7 @@ impl<'a> Cursor<'a, '_> {
 
     /// `category-value`.
     #[allow(clippy::too_many_lines)] // one arm per ABNF parameter
-    fn category(&mut self) -> Result<(CategoryRepr, usize), Fail> {
+    fn category(&mut self) -> Result<(CategoryRepr, usize, bool), Fail> {
         const RULE: &str = "category-value";
         const NAMES: &[&str] = &[
             "scheme",
@@ -666,7 +667,7 @@ impl<'a> Cursor<'a, '_> {
             ));
         };
         let scheme = self.scheme(&raw_scheme, scheme_at, &term)?;
-        let Some(class) = class else {
+        if class.is_none() && self.options.is_strict() {
             return Err(fail(
                 self.pos,
                 ParseErrorKind::Syntax,
@@ -674,7 +675,10 @@ impl<'a> Cursor<'a, '_> {
                 "the class parameter",
                 "the category has no class",
             ));
-        };
+        }
+        // Leniently, a missing class is resolved for the whole document (`Collector::finish`).
+        let missing_class = class.is_none();
+        let class = class.unwrap_or(CategoryClass::Kind);
         Ok((
             CategoryRepr {
                 id: CategoryId::new(scheme, term),
@@ -687,6 +691,7 @@ impl<'a> Cursor<'a, '_> {
                 position: Position::default(),
             },
             start,
+            missing_class,
         ))
     }
 
@@ -951,18 +956,31 @@ impl<'a> Cursor<'a, '_> {
         Ok((location, start))
     }
 
-    /// Every comma-separated value of one field, into `doc`.
+    /// Every comma-separated value of one field, into `doc`. Categories without a class are
+    /// listed in `unclassed`; with `skip`, a bad value is a deviation and the next value is
+    /// read.
     fn values(
         &mut self,
         field: Field,
         doc: &mut TextDocument,
         locator: &mut Locator<'_>,
         budget: &mut usize,
+        unclassed: &mut Vec<usize>,
+        skip: bool,
     ) -> Result<(), Fail> {
+        // With `skip`: the first value skipped, and whether any value was read. A line whose
+        // every value is bad is not a list with one bad element: it fails.
+        let mut skipped: Option<Fail> = None;
+        let mut read = false;
         loop {
             self.ows();
             match self.peek() {
-                None => return Ok(()),
+                None => {
+                    return match skipped {
+                        Some(f) if !read => Err(f),
+                        _ => Ok(()),
+                    };
+                }
                 Some(b',') => {
                     self.pos += 1;
                     continue;
@@ -979,44 +997,31 @@ impl<'a> Cursor<'a, '_> {
                 ));
             }
             *budget -= 1;
-            match field {
-                Field::Category => {
-                    let (mut c, at) = self.category()?;
-                    c.position = locator.locate(at);
-                    doc.categories.push(c);
+            let value_start = self.pos;
+            let devs = self.devs.len();
+            match self.value_of(field, doc, locator, unclassed) {
+                Ok(()) => read = true,
+                Err(f)
+                    if skip && !self.options.is_strict() && f.kind != ParseErrorKind::TooLarge =>
+                {
+                    self.devs.truncate(devs);
+                    self.skip_value(value_start, &f);
+                    skipped.get_or_insert(f);
+                    continue;
                 }
-                Field::Link => match self.link()? {
-                    (LinkOrAction::Link(mut l), at) => {
-                        l.position = locator.locate(at);
-                        doc.links.push(l);
-                    }
-                    (LinkOrAction::Action(mut a), at) => {
-                        a.position = locator.locate(at);
-                        doc.action_links.push(a);
-                    }
-                },
-                Field::Attribute => {
-                    let (name, value, at) = self.attribute()?;
-                    doc.attributes.push(AttributeRepr {
-                        name,
-                        value,
-                        position: locator.locate(at),
-                    });
-                }
-                Field::Location => {
-                    let (location, at) = self.location_value()?;
-                    doc.locations.push(LocationRepr {
-                        location,
-                        position: locator.locate(at),
-                    });
-                }
+                Err(f) => return Err(f),
             }
             self.ows();
             match self.peek() {
-                None => return Ok(()),
+                None => {
+                    return match skipped {
+                        Some(f) if !read => Err(f),
+                        _ => Ok(()),
+                    };
+                }
                 Some(b',') => self.pos += 1,
                 Some(_) => {
-                    return Err(fail(
+                    let f = fail(
                         self.pos,
                         ParseErrorKind::Syntax,
                         match field {
@@ -1027,10 +1032,93 @@ impl<'a> Cursor<'a, '_> {
                         },
                         "',' or the end of the line",
                         found(self.rest()),
-                    ));
+                    );
+                    if !skip || self.options.is_strict() {
+                        return Err(f);
+                    }
+                    // The value read is kept; what follows it up to the next ',' is skipped.
+                    self.devs.truncate(devs);
+                    self.skip_value(self.pos, &f);
+                    read = true;
                 }
             }
         }
+    }
+
+    /// One value of `field`, into `doc`.
+    fn value_of(
+        &mut self,
+        field: Field,
+        doc: &mut TextDocument,
+        locator: &mut Locator<'_>,
+        unclassed: &mut Vec<usize>,
+    ) -> Result<(), Fail> {
+        match field {
+            Field::Category => {
+                let (mut c, at, missing_class) = self.category()?;
+                c.position = locator.locate(at);
+                if missing_class {
+                    unclassed.push(doc.categories.len());
+                }
+                doc.categories.push(c);
+            }
+            Field::Link => match self.link()? {
+                (LinkOrAction::Link(mut l), at) => {
+                    l.position = locator.locate(at);
+                    doc.links.push(l);
+                }
+                (LinkOrAction::Action(mut a), at) => {
+                    a.position = locator.locate(at);
+                    doc.action_links.push(a);
+                }
+            },
+            Field::Attribute => {
+                let (name, value, at) = self.attribute()?;
+                doc.attributes.push(AttributeRepr {
+                    name,
+                    value,
+                    position: locator.locate(at),
+                });
+            }
+            Field::Location => {
+                let (location, at) = self.location_value()?;
+                doc.locations.push(LocationRepr {
+                    location,
+                    position: locator.locate(at),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Records the failure `f` of the value starting at `from` as a skipped value, and moves
+    /// to the next `,` outside quoted strings (or the end of the line).
+    fn skip_value(&mut self, from: usize, f: &Fail) {
+        let mut message = format!("{} in {}: {}", f.kind, f.rule, f.message);
+        if !f.expected.is_empty() {
+            message.push_str(" (expected ");
+            message.push_str(f.expected);
+            message.push(')');
+        }
+        message.push_str("; the value is skipped");
+        self.devs.push(Dev {
+            at: f.at,
+            kind: DeviationKind::SkippedValue,
+            message: Cow::Owned(message),
+        });
+        let b = self.s.as_bytes();
+        let mut k = from;
+        let mut quoted = false;
+        while k < b.len() {
+            match b[k] {
+                b'\\' if quoted => k += 1,
+                b'"' => quoted = !quoted,
+                b',' if !quoted => break,
+                _ => {}
+            }
+            k += 1;
+        }
+        self.pos = k.min(b.len());
     }
 }
 
@@ -1051,22 +1139,27 @@ fn other(version: OcciVersion) -> OcciVersion {
 }
 
 /// Collects diagnostics and deviations of a whole document.
-struct Collector<'o> {
+struct Collector<'o, 'r> {
     options: &'o ParseOptions,
+    context: &'o ReadContext<'r>,
     doc: TextDocument,
     deviations: Vec<Deviation>,
     diagnostics: Vec<Diagnostic>,
+    /// Indices in `doc.categories` of the Categories that have no `class` (lenient only).
+    unclassed: Vec<usize>,
     budget: usize,
     too_large: bool,
 }
 
-impl<'o> Collector<'o> {
-    fn new(options: &'o ParseOptions) -> Self {
+impl<'o, 'r> Collector<'o, 'r> {
+    fn new(options: &'o ParseOptions, context: &'o ReadContext<'r>) -> Self {
         Self {
             options,
+            context,
             doc: TextDocument::default(),
             deviations: Vec::new(),
             diagnostics: Vec::new(),
+            unclassed: Vec::new(),
             budget: options.max_items(),
             too_large: false,
         }
@@ -1102,7 +1195,16 @@ impl<'o> Collector<'o> {
             self.doc.attributes.len(),
             self.doc.locations.len(),
         );
-        match cursor.values(field, &mut self.doc, locator, &mut self.budget) {
+        let skip = self.context.skips_bad_values();
+        let unclassed = self.unclassed.len();
+        match cursor.values(
+            field,
+            &mut self.doc,
+            locator,
+            &mut self.budget,
+            &mut self.unclassed,
+            skip,
+        ) {
             Ok(()) => {
                 for d in cursor.devs {
                     let position = locator.locate(d.at);
@@ -1116,6 +1218,7 @@ impl<'o> Collector<'o> {
                 self.doc.action_links.truncate(before.2);
                 self.doc.attributes.truncate(before.3);
                 self.doc.locations.truncate(before.4);
+                self.unclassed.truncate(unclassed);
                 let position = locator.locate(f.at);
                 self.diagnose(position, f);
             }
@@ -1186,7 +1289,75 @@ impl<'o> Collector<'o> {
         self.field(field, text, colon + 1, locator);
     }
 
-    fn finish(self, rendering: Rendering) -> Result<Parsed<TextDocument>, ParseError> {
+    /// Gives each Category without `class` the class its context tells, or a diagnostic.
+    fn resolve_classes(&mut self) {
+        if self.unclassed.is_empty() {
+            return;
+        }
+        let mut has_kind = self
+            .doc
+            .categories
+            .iter()
+            .enumerate()
+            .any(|(k, c)| c.class == CategoryClass::Kind && !self.unclassed.contains(&k));
+        for k in std::mem::take(&mut self.unclassed) {
+            let c = &mut self.doc.categories[k];
+            let known = self.context.registry().and_then(|r| r.get(&c.id));
+            let inferred = match (known, self.context.purpose()) {
+                (Some(category), _) => Some((category.class(), "the registry defines it so")),
+                (None, Purpose::ActionInvocation) => {
+                    Some((CategoryClass::Action, "the request invokes an action"))
+                }
+                (None, Purpose::Categories) => Some((
+                    CategoryClass::Mixin,
+                    "categories defined by a client are Mixins",
+                )),
+                (None, Purpose::Filter) => Some((
+                    CategoryClass::Kind,
+                    "a filter matches by scheme and term only",
+                )),
+                (None, Purpose::Entity) if !has_kind => Some((
+                    CategoryClass::Kind,
+                    "it is the entity's first Category and no other is its Kind",
+                )),
+                (None, Purpose::Entity) => {
+                    Some((CategoryClass::Mixin, "the entity already has its Kind"))
+                }
+                (None, _) => None,
+            };
+            if let Some((class, why)) = inferred {
+                has_kind |= class == CategoryClass::Kind;
+                c.class = class;
+                let message = format!(
+                    "the Category {} has no class; read as {} ({why})",
+                    c.id,
+                    class.as_str()
+                );
+                let position = c.position;
+                self.deviations.push(Deviation::new(
+                    position,
+                    DeviationKind::MissingClass,
+                    message,
+                ));
+            } else {
+                let position = c.position;
+                self.diagnostics.push(Diagnostic::new(
+                    position,
+                    ParseErrorKind::Syntax,
+                    "category-value",
+                    "the class parameter",
+                    "the category has no class, and nothing tells which it is",
+                ));
+            }
+        }
+        self.deviations
+            .sort_by_key(|d| (d.position().line, d.position().column));
+        self.diagnostics
+            .sort_by_key(|d| (d.position().line, d.position().column));
+    }
+
+    fn finish(mut self, rendering: Rendering) -> Result<Parsed<TextDocument>, ParseError> {
+        self.resolve_classes();
         match ParseError::from_diagnostics(rendering, self.diagnostics) {
             Some(e) => Err(e),
             None => Ok(Parsed {
@@ -1202,26 +1373,90 @@ impl<'o> Collector<'o> {
 pub(crate) fn parse_plain(
     input: &str,
     options: &ParseOptions,
+    context: &ReadContext<'_>,
 ) -> Result<Parsed<TextDocument>, ParseError> {
-    let mut c = Collector::new(options);
+    let mut c = Collector::new(options, context);
+    if input.trim_matches([' ', '\t', '\r', '\n']) == "OK" {
+        // PySSF answers text/occi requests with this body, under `Content-Type: text/plain`.
+        let position = Position {
+            offset: input.find('O').unwrap_or(0),
+            line: 1 + input[..input.find('O').unwrap_or(0)].matches('\n').count(),
+            column: 1,
+        };
+        if options.is_strict() {
+            c.diagnose(
+                position,
+                fail(
+                    0,
+                    ParseErrorKind::Syntax,
+                    "field-name",
+                    "OCCI structures, or an empty body",
+                    "the body \"OK\" carries no OCCI data",
+                ),
+            );
+        } else {
+            c.deviation(
+                position,
+                DeviationKind::NoContent,
+                "the body \"OK\" carries no OCCI data (read as an empty document)",
+            );
+        }
+        return c.finish(Rendering::TextPlain);
+    }
     // The logical line being built: its text (owned only once folded) and its locator.
     let mut pending: Option<(Cow<'_, str>, Locator<'_>)> = None;
     let mut offset = 0;
     let mut line_no = 0;
     let mut reported_lf = false;
+    let mut reported_lfcr = false;
+    // Whether the previous line ended in LF without CR.
+    let mut after_lf = false;
     let mut blank_run: Option<Position> = None;
     while offset < input.len() && !c.too_large {
         line_no += 1;
         let nl = input[offset..].find('\n').map(|i| offset + i);
         let end = nl.unwrap_or(input.len());
+        let mut line_start = offset;
         let mut raw = &input[offset..end];
+        if after_lf && raw.starts_with('\r') {
+            // `\n\r` between lines (pOCCI joins lines so): the CR belongs to the line end.
+            let position = Position {
+                offset,
+                line: line_no,
+                column: 1,
+            };
+            if options.is_strict() {
+                c.diagnose(
+                    position,
+                    fail(
+                        0,
+                        ParseErrorKind::Syntax,
+                        "line-ending",
+                        "CRLF",
+                        "a CR at the start of a line (the line before ends in LF CR)",
+                    ),
+                );
+                break;
+            }
+            if !reported_lfcr {
+                reported_lfcr = true;
+                c.deviation(
+                    position,
+                    DeviationKind::LineEnding,
+                    "a line ending in LF CR instead of CR LF",
+                );
+            }
+            raw = &raw[1..];
+            line_start += 1;
+        }
         let crlf = raw.ends_with('\r');
         if crlf {
             raw = &raw[..raw.len() - 1];
         }
-        let line_start = offset;
+        after_lf = nl.is_some() && !crlf;
         offset = end + 1;
-        if nl.is_some() && !crlf && !reported_lf {
+        let lfcr_next = input.get(offset..).is_some_and(|r| r.starts_with('\r'));
+        if nl.is_some() && !crlf && !lfcr_next && !reported_lf {
             reported_lf = true;
             let position = Position {
                 offset: end,
@@ -1323,8 +1558,9 @@ pub(crate) fn parse_plain(
 pub(crate) fn parse_headers(
     headers: &HeaderMap,
     options: &ParseOptions,
+    context: &ReadContext<'_>,
 ) -> Result<Parsed<TextDocument>, ParseError> {
-    let mut c = Collector::new(options);
+    let mut c = Collector::new(options, context);
     let mut index = 0;
     for field in [
         Field::Category,

@@ -12,7 +12,7 @@
 use occi_model::{ActionInvocation, Category, Entity, Location, Registry};
 
 use super::render::{self, Lines};
-use super::{TextDocument, convert, parse};
+use super::{Purpose, ReadContext, TextDocument, convert, parse};
 use crate::{Filter, ParseError, ParseOptions, Parsed, Rendering};
 
 const R: Rendering = Rendering::TextPlain;
@@ -22,7 +22,17 @@ pub fn parse_document(
     input: &str,
     options: &ParseOptions,
 ) -> Result<Parsed<TextDocument>, ParseError> {
-    parse::parse_plain(input, options)
+    parse::parse_plain(input, options, &ReadContext::new(Purpose::Document))
+}
+
+/// Parses into structures in `context`: lenient parsing infers the class of a Category that
+/// has none from it, and skips one bad value of a list (see [`ReadContext`]).
+pub fn parse_document_in(
+    input: &str,
+    options: &ParseOptions,
+    context: &ReadContext<'_>,
+) -> Result<Parsed<TextDocument>, ParseError> {
+    parse::parse_plain(input, options, context)
 }
 
 /// Parses an entity (a Resource or a Link; see the [module docs](super) for how a Link
@@ -32,7 +42,11 @@ pub fn parse_entity(
     options: &ParseOptions,
     registry: Option<&Registry>,
 ) -> Result<Parsed<Entity>, ParseError> {
-    let doc = parse_document(input, options)?;
+    let mut context = ReadContext::new(Purpose::Entity);
+    if let Some(registry) = registry {
+        context = context.with_registry(registry);
+    }
+    let doc = parse_document_in(input, options, &context)?;
     let value = convert::entity(R, doc.value, registry)?;
     Ok(Parsed {
         value,
@@ -46,7 +60,23 @@ pub fn parse_categories(
     input: &str,
     options: &ParseOptions,
 ) -> Result<Parsed<Vec<Category>>, ParseError> {
-    let mut doc = parse_document(input, options)?;
+    let mut doc = parse_document_in(input, options, &ReadContext::new(Purpose::Categories))?;
+    let value = convert::categories(R, options, doc.value, &mut doc.deviations)?;
+    Ok(Parsed {
+        value,
+        deviations: doc.deviations,
+    })
+}
+
+/// Parses a query interface response. Unlike [`parse_categories`], lenient parsing reports
+/// one bad Category as a deviation and reads the others (a real rOCCI-server query
+/// interface has one action whose scheme holds a space).
+pub fn parse_query_interface(
+    input: &str,
+    options: &ParseOptions,
+) -> Result<Parsed<Vec<Category>>, ParseError> {
+    let context = ReadContext::new(Purpose::QueryInterface);
+    let mut doc = parse_document_in(input, options, &context)?;
     let value = convert::categories(R, options, doc.value, &mut doc.deviations)?;
     Ok(Parsed {
         value,
@@ -59,7 +89,7 @@ pub fn parse_action_invocation(
     input: &str,
     options: &ParseOptions,
 ) -> Result<Parsed<ActionInvocation>, ParseError> {
-    let doc = parse_document(input, options)?;
+    let doc = parse_document_in(input, options, &ReadContext::new(Purpose::ActionInvocation))?;
     let value = convert::action_invocation(R, doc.value)?;
     Ok(Parsed {
         value,
@@ -72,7 +102,7 @@ pub fn parse_locations(
     input: &str,
     options: &ParseOptions,
 ) -> Result<Parsed<Vec<Location>>, ParseError> {
-    let doc = parse_document(input, options)?;
+    let doc = parse_document_in(input, options, &ReadContext::new(Purpose::Locations))?;
     let value = convert::locations(R, doc.value)?;
     Ok(Parsed {
         value,
@@ -82,7 +112,7 @@ pub fn parse_locations(
 
 /// Parses a filter: Categories (by id) and attribute values.
 pub fn parse_filter(input: &str, options: &ParseOptions) -> Result<Parsed<Filter>, ParseError> {
-    let doc = parse_document(input, options)?;
+    let doc = parse_document_in(input, options, &ReadContext::new(Purpose::Filter))?;
     let value = convert::filter(R, doc.value)?;
     Ok(Parsed {
         value,
@@ -133,7 +163,8 @@ pub fn parse_entity_update(
     registry: &Registry,
     kind: &occi_model::CategoryId,
 ) -> Result<Parsed<Entity>, ParseError> {
-    let mut doc = parse_document(input, options)?;
+    let context = ReadContext::new(Purpose::Entity).with_registry(registry);
+    let mut doc = parse_document_in(input, options, &context)?;
     super::default_kind(&mut doc.value, kind);
     let value = convert::entity(R, doc.value, Some(registry))?;
     Ok(Parsed {

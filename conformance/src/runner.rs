@@ -37,6 +37,7 @@ use occi_render::ParseOptions;
 use occi_render::text::{CategoryRepr, TextDocument};
 
 use crate::catalogue::{Catalogue, Level, OcciVersion, Profile, Selection};
+use crate::checks::hurtle::HurtleOptions;
 use crate::checks::{TESTS, TestDef};
 use crate::exchange::{Exchange, Header, HttpRequest, HttpResponse, REDACTED};
 use crate::outcome::{CheckResult, Deviation, Outcome, TestResult, grade};
@@ -111,6 +112,7 @@ pub struct Req {
     accept: Option<String>,
     content_type: Option<String>,
     expect_5xx: bool,
+    without_extra_headers: bool,
 }
 
 impl Req {
@@ -124,6 +126,7 @@ impl Req {
             accept: Some("text/plain".to_owned()),
             content_type: Some("text/plain".to_owned()),
             expect_5xx: false,
+            without_extra_headers: false,
         }
     }
     /// `GET path`.
@@ -165,6 +168,12 @@ impl Req {
     #[must_use]
     pub fn expect_5xx(mut self) -> Self {
         self.expect_5xx = true;
+        self
+    }
+    /// Sends the request without the extra headers (`--header`, typically credentials).
+    #[must_use]
+    pub fn without_extra_headers(mut self) -> Self {
+        self.without_extra_headers = true;
         self
     }
     /// Sets the body.
@@ -319,6 +328,8 @@ pub struct Ctx {
     created: Vec<Created>,
     watch: Watch,
     counter: u32,
+    /// The options of the Hurtle profiles.
+    pub hurtle: HurtleOptions,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -366,8 +377,10 @@ async fn send_raw(
     for (name, value) in &req.headers {
         builder = push(builder, name, value);
     }
-    for name in header_names {
-        recorded.push(Header::new(name.as_str(), REDACTED));
+    if !req.without_extra_headers {
+        for name in header_names {
+            recorded.push(Header::new(name.as_str(), REDACTED));
+        }
     }
     let body = req.body.clone().unwrap_or_default();
     let mut exchange = Exchange {
@@ -385,7 +398,13 @@ async fn send_raw(
         transport_error: None,
     };
     let request = match builder.body(body) {
-        Ok(r) => r,
+        Ok(mut r) => {
+            if req.without_extra_headers {
+                r.extensions_mut()
+                    .insert(crate::transport::WithoutExtraHeaders);
+            }
+            r
+        }
         Err(e) => {
             exchange.transport_error = Some(e.to_string());
             exchange.redact();
@@ -745,6 +764,16 @@ pub async fn run(
     config: &RunConfig,
     progress: &mut dyn FnMut(&TestResult, usize, usize),
 ) -> RunReport {
+    run_with_hurtle(transport, config, HurtleOptions::default(), progress).await
+}
+
+/// [`run`] with the options of the Hurtle profiles (`sm`, `so`, `cc`).
+pub async fn run_with_hurtle(
+    transport: Arc<dyn Transport>,
+    config: &RunConfig,
+    hurtle: HurtleOptions,
+    progress: &mut dyn FnMut(&TestResult, usize, usize),
+) -> RunReport {
     let started = Instant::now();
     let catalogue = Catalogue::embedded();
     let selection = config.selection();
@@ -780,6 +809,7 @@ pub async fn run(
         created: Vec::new(),
         watch: Watch::default(),
         counter: 0,
+        hurtle,
         disc,
     };
     let discovery = ctx.disc.response.clone();

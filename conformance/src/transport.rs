@@ -95,6 +95,11 @@ pub fn join_url(base: &str, path_or_url: &str) -> String {
     }
 }
 
+/// A request extension: send this request without the extra headers (`--header`), to check
+/// how the target answers a request without credentials.
+#[derive(Debug, Clone, Copy)]
+pub struct WithoutExtraHeaders;
+
 /// An HTTP/1.1 client transport (hyper 1, no TLS, no redirects).
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
@@ -148,8 +153,10 @@ impl Transport for HttpTransport {
             parts.uri = url
                 .parse()
                 .map_err(|e| TransportError::Request(format!("bad URL {url:?}: {e}")))?;
-            for (name, value) in &self.headers {
-                parts.headers.append(name.clone(), value.clone());
+            if parts.extensions.get::<WithoutExtraHeaders>().is_none() {
+                for (name, value) in &self.headers {
+                    parts.headers.append(name.clone(), value.clone());
+                }
             }
             let request = Request::from_parts(parts, Full::new(body));
             let start = Instant::now();

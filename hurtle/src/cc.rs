@@ -207,6 +207,95 @@ impl Deployer for ProcessDeployer {
     }
 }
 
+/// A deployer that runs each app's SO in this process, as a task serving a sample SO over a
+/// [`SimulatedStack`](crate::so::SimulatedStack) on its own loopback port (for tests and
+/// single-process setups; the app's image and environment are recorded, not used).
+#[derive(Debug)]
+pub struct TaskDeployer {
+    timings: crate::so::SimulatedTimings,
+    outputs: Vec<(String, String)>,
+    tasks: Mutex<
+        BTreeMap<
+            String,
+            (
+                tokio::sync::oneshot::Sender<()>,
+                tokio::task::JoinHandle<()>,
+            ),
+        >,
+    >,
+}
+
+impl TaskDeployer {
+    /// Each SO's stack behaves as `timings` say.
+    pub fn new(timings: crate::so::SimulatedTimings) -> Self {
+        Self {
+            timings,
+            outputs: Vec::new(),
+            tasks: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Each SO's stack reports `outputs` once deployed.
+    #[must_use]
+    pub fn with_outputs(mut self, outputs: Vec<(String, String)>) -> Self {
+        self.outputs = outputs;
+        self
+    }
+}
+
+impl Deployer for TaskDeployer {
+    async fn deploy(&self, app: &AppSpec) -> Result<String, DeployError> {
+        let mut tasks = self.tasks.lock().await;
+        if tasks.contains_key(&app.name) {
+            return Err(DeployError(format!("{} is running already", app.name)));
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| DeployError(format!("no free loopback port: {e}")))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| DeployError(e.to_string()))?;
+        let so = crate::so::StackSo::new(crate::so::SimulatedStack::new(
+            self.timings.clone(),
+            self.outputs.clone(),
+        ));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let server = std::sync::Arc::new(crate::so::SoServer::new(so));
+            let _ = crate::server::serve(listener, server, async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        tasks.insert(app.name.clone(), (stop, task));
+        Ok(addr.to_string())
+    }
+
+    async fn state(&self, name: &str) -> AppState {
+        match self.tasks.lock().await.get(name) {
+            Some((_, task)) if !task.is_finished() => AppState::Active,
+            _ => AppState::Inactive,
+        }
+    }
+
+    async fn undeploy(&self, name: &str) -> Result<(), DeployError> {
+        let entry = self.tasks.lock().await.remove(name);
+        if let Some((stop, task)) = entry {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
+        Ok(())
+    }
+
+    async fn shutdown(&self) {
+        let all = std::mem::take(&mut *self.tasks.lock().await);
+        for (_, (stop, task)) in all {
+            let _ = stop.send(());
+            let _ = task.await;
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 struct App {
     spec: AppSpec,

@@ -8,6 +8,8 @@
 //! * [`cc`]: the Cloud Controller (`occi-hurtle cc`): Kind `app`, whose instances are SOs
 //!   started by a [`cc::Deployer`]; the default one runs `occi-hurtle so` child processes on
 //!   loopback.
+//! * [`sm`]: the Service Manager (`occi-hurtle sm`): a Hurtle manifest's service, each
+//!   instance an SO from the CC driven through activate, deploy and provision.
 //! * [`wire`]: the dialect's request parsing and response rendering, on occi-render.
 //! * [`server`]: serving a component over HTTP with graceful shutdown; [`client`]: the HTTP
 //!   client (with `HTTP_PROXY`/`NO_PROXY`) components reach each other with.
@@ -28,6 +30,7 @@
 pub mod cc;
 pub mod client;
 pub mod server;
+pub mod sm;
 pub mod so;
 pub mod wire;
 

@@ -1,4 +1,5 @@
-//! `occi-hurtle`: Hurtle's Service Orchestrator (`so`) and Cloud Controller (`cc`) on occi-rs.
+//! `occi-hurtle`: Hurtle's Service Orchestrator (`so`), Cloud Controller (`cc`) and Service
+//! Manager (`sm`) on occi-rs.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,7 +9,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use occi_hurtle::cc::{CcServer, ProcessDeployer};
+use occi_hurtle::client::{HttpClient, Proxy};
 use occi_hurtle::server::{serve, shutdown_signal};
+use occi_hurtle::sm::{Manifest, ServiceParams, SmConfig, SmServer, Timings, Tokens};
 use occi_hurtle::so::{SimulatedStack, SimulatedTimings, SoServer, StackSo};
 use tokio::net::TcpListener;
 
@@ -29,6 +32,62 @@ enum Component {
     /// The Cloud Controller: Kind app, each app an `occi-hurtle so` child process on a free
     /// loopback port; 401 without an Authorization header.
     Cc(CcArgs),
+    /// The Service Manager: offers the service of a Hurtle manifest; each instance is an SO
+    /// the CC deploys, driven through activate, deploy and provision in the background.
+    /// Reaches the CC and SOs through HTTP_PROXY unless NO_PROXY exempts them.
+    Sm(SmArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SmArgs {
+    /// Address to listen on (port 0: any free port; the address is printed on stdout).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The service manifest (Hurtle's JSON: service_type, service_description,
+    /// service_attributes, service_endpoint, depends_on).
+    #[arg(long, value_name = "FILE")]
+    manifest: PathBuf,
+    /// The CC's OCCI base URL.
+    #[arg(long, value_name = "URL", env = "CC_URL")]
+    cc: String,
+    /// HTTP Basic user for the CC.
+    #[arg(long, default_value = "sm", env = "CC_USER")]
+    cc_user: String,
+    /// HTTP Basic password for the CC.
+    #[arg(long, default_value = "", env = "CC_PASSWORD", hide_env_values = true)]
+    cc_password: String,
+    /// The SO image the CC deploys (Hurtle's bundle_location).
+    #[arg(long, default_value = "occi-hurtle/so")]
+    bundle: String,
+    /// Passed to each SO as DESIGN_URI (Hurtle's design_uri, a Keystone v2.0 URL).
+    #[arg(long, default_value = "http://127.0.0.1:5000/v2.0")]
+    design_uri: String,
+    /// Per-phase service parameters: {phase: [{name, type, value}]}, phases activate, deploy,
+    /// provision, update, destroy.
+    #[arg(long, value_name = "FILE")]
+    service_params: Option<PathBuf>,
+    /// A valid token and the tenant it acts for, TOKEN=TENANT (repeatable). Without any, every
+    /// token is accepted for the tenant it names.
+    #[arg(long = "token", value_name = "TOKEN=TENANT", value_parser = parse_output)]
+    tokens: Vec<(String, String)>,
+    /// Milliseconds between polls of the CC app until it is active (Hurtle: 3000).
+    #[arg(long, default_value_t = 3000)]
+    activate_ms: u64,
+    /// Milliseconds between polls of the stack after deploy (Hurtle: 7000).
+    #[arg(long, default_value_t = 7000)]
+    deploy_ms: u64,
+    /// Milliseconds between polls of the stack before provision (Hurtle: 13000).
+    #[arg(long, default_value_t = 13000)]
+    provision_ms: u64,
+    /// Milliseconds between polls of the stack after an update (Hurtle: 3000).
+    #[arg(long, default_value_t = 3000)]
+    update_ms: u64,
+    /// Seconds a background phase may take before the instance is marked fail.
+    #[arg(long, default_value_t = 600)]
+    phase_timeout: u64,
+    /// Seconds a single call to the CC or an SO may take.
+    #[arg(long, default_value_t = 30)]
+    call_timeout: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -96,6 +155,40 @@ async fn run(cli: Cli) -> std::io::Result<()> {
             let so = StackSo::new(SimulatedStack::new(timings, args.outputs));
             let listener = bind(args.listen).await?;
             serve(listener, Arc::new(SoServer::new(so)), shutdown_signal()).await
+        }
+        Component::Sm(args) => {
+            let read = |p: &PathBuf| {
+                std::fs::read_to_string(p)
+                    .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", p.display())))
+            };
+            let invalid = |e: occi_hurtle::sm::ConfigError| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())
+            };
+            let manifest = Manifest::from_json(&read(&args.manifest)?).map_err(invalid)?;
+            let params = match &args.service_params {
+                Some(p) => ServiceParams::from_json(&read(p)?).map_err(invalid)?,
+                None => ServiceParams::default(),
+            };
+            let config = SmConfig {
+                manifest,
+                cc_url: args.cc,
+                cc_credentials: (args.cc_user, args.cc_password),
+                bundle: args.bundle,
+                design_uri: args.design_uri,
+                params,
+                tokens: Tokens::new(args.tokens.into_iter().collect()),
+                timings: Timings {
+                    activate: Duration::from_millis(args.activate_ms),
+                    deploy: Duration::from_millis(args.deploy_ms),
+                    provision: Duration::from_millis(args.provision_ms),
+                    update: Duration::from_millis(args.update_ms),
+                    phase_timeout: Duration::from_secs(args.phase_timeout),
+                },
+                client: HttpClient::new(Proxy::from_env(), Duration::from_secs(args.call_timeout)),
+            };
+            let sm = SmServer::new(config).map_err(invalid)?;
+            let listener = bind(args.listen).await?;
+            serve(listener, Arc::new(sm), shutdown_signal()).await
         }
         Component::Cc(args) => {
             let program = match args.so_program {

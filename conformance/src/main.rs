@@ -339,6 +339,7 @@ fn run(args: &RunArgs) -> Result<u8, UsageError> {
         compat: args.compat.is_some(),
         tenant_b: args.tenant_b.clone(),
         lifecycle_timeout: Duration::from_secs_f64(args.lifecycle_timeout),
+        ..occi_conformance::checks::hurtle::HurtleOptions::default()
     };
     let config = RunConfig {
         target: args.url.trim_end_matches('/').to_owned(),

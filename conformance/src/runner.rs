@@ -113,6 +113,7 @@ pub struct Req {
     content_type: Option<String>,
     expect_5xx: bool,
     without_extra_headers: bool,
+    replaced_extra_headers: Vec<String>,
 }
 
 impl Req {
@@ -127,6 +128,7 @@ impl Req {
             content_type: Some("text/plain".to_owned()),
             expect_5xx: false,
             without_extra_headers: false,
+            replaced_extra_headers: Vec::new(),
         }
     }
     /// `GET path`.
@@ -175,6 +177,12 @@ impl Req {
     pub fn without_extra_headers(mut self) -> Self {
         self.without_extra_headers = true;
         self
+    }
+    /// Sends `name: value` instead of the extra header (`--header`) of that name.
+    #[must_use]
+    pub fn replacing_extra_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.replaced_extra_headers.push(name.to_ascii_lowercase());
+        self.header(name, value)
     }
     /// Sets the body.
     #[must_use]
@@ -379,7 +387,12 @@ async fn send_raw(
     }
     if !req.without_extra_headers {
         for name in header_names {
-            recorded.push(Header::new(name.as_str(), REDACTED));
+            if !req
+                .replaced_extra_headers
+                .contains(&name.to_ascii_lowercase())
+            {
+                recorded.push(Header::new(name.as_str(), REDACTED));
+            }
         }
     }
     let body = req.body.clone().unwrap_or_default();
@@ -402,6 +415,15 @@ async fn send_raw(
             if req.without_extra_headers {
                 r.extensions_mut()
                     .insert(crate::transport::WithoutExtraHeaders);
+            }
+            let replaced: Vec<http::HeaderName> = req
+                .replaced_extra_headers
+                .iter()
+                .filter_map(|n| http::HeaderName::from_bytes(n.as_bytes()).ok())
+                .collect();
+            if !replaced.is_empty() {
+                r.extensions_mut()
+                    .insert(crate::transport::ReplacedExtraHeaders(replaced));
             }
             r
         }
@@ -771,9 +793,10 @@ pub async fn run(
 pub async fn run_with_hurtle(
     transport: Arc<dyn Transport>,
     config: &RunConfig,
-    hurtle: HurtleOptions,
+    mut hurtle: HurtleOptions,
     progress: &mut dyn FnMut(&TestResult, usize, usize),
 ) -> RunReport {
+    hurtle.selected.clone_from(&config.profiles);
     let started = Instant::now();
     let catalogue = Catalogue::embedded();
     let selection = config.selection();

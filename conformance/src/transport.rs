@@ -100,6 +100,11 @@ pub fn join_url(base: &str, path_or_url: &str) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct WithoutExtraHeaders;
 
+/// A request extension: send this request without the extra headers of these names (the
+/// request carries its own value, such as another tenant's).
+#[derive(Debug, Clone)]
+pub struct ReplacedExtraHeaders(pub Vec<HeaderName>);
+
 /// An HTTP/1.1 client transport (hyper 1, no TLS, no redirects).
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
@@ -154,7 +159,11 @@ impl Transport for HttpTransport {
                 .parse()
                 .map_err(|e| TransportError::Request(format!("bad URL {url:?}: {e}")))?;
             if parts.extensions.get::<WithoutExtraHeaders>().is_none() {
+                let replaced = parts.extensions.get::<ReplacedExtraHeaders>().cloned();
                 for (name, value) in &self.headers {
+                    if replaced.as_ref().is_some_and(|r| r.0.contains(name)) {
+                        continue;
+                    }
                     parts.headers.append(name.clone(), value.clone());
                 }
             }

@@ -289,6 +289,25 @@ pub static TESTS: &[TestDef] = &[
         infra::resources
     ),
     test!(
+        "sm.discovery",
+        "The SM query interface and authentication",
+        "SM",
+        ["SM-001", "SM-002", "SM-003", "SM-016"],
+        false,
+        hurtle::sm::discovery
+    ),
+    test!(
+        "sm.lifecycle",
+        "A service instance through create, provision, update and delete",
+        "SM",
+        [
+            "SM-004", "SM-005", "SM-006", "SM-007", "SM-008", "SM-009", "SM-010", "SM-011",
+            "SM-012", "SM-013", "SM-014", "SM-015"
+        ],
+        true,
+        hurtle::sm::lifecycle
+    ),
+    test!(
         "so.gate",
         "The SO refuses requests without X-Auth-Token or X-Tenant-Name",
         "SO",

@@ -26,6 +26,7 @@ fn app_kind(qi: &Resp) -> Option<String> {
 
 /// CC-001: the 401 gate.
 pub(crate) async fn gate(ctx: &mut Ctx) -> TestOutcome {
+    super::targets(ctx, crate::catalogue::Profile::Cc)?;
     for path in ["/-/", "/app/"] {
         let r = ctx.send(Req::get(path).without_extra_headers()).await?;
         ctx.check(
@@ -42,6 +43,7 @@ pub(crate) async fn gate(ctx: &mut Ctx) -> TestOutcome {
 
 /// CC-002, CC-003 and CC-011: the query interface, v3 or v2.
 pub(crate) async fn discovery(ctx: &mut Ctx) -> TestOutcome {
+    super::targets(ctx, crate::catalogue::Profile::Cc)?;
     let qi = ctx.send(Req::get("/-/").accept(Some("text/occi"))).await?;
     let cats = joined(&qi, "category");
     let kind = app_kind(&qi).unwrap_or_default();
@@ -128,6 +130,7 @@ pub(crate) async fn discovery(ctx: &mut Ctx) -> TestOutcome {
 
 /// CC-004 to CC-010: one app through its life.
 pub(crate) async fn lifecycle(ctx: &mut Ctx) -> TestOutcome {
+    super::targets(ctx, crate::catalogue::Profile::Cc)?;
     let name = format!(
         "cf{}",
         &ctx.run_id

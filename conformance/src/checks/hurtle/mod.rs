@@ -1,15 +1,17 @@
-//! The Hurtle profiles (hurtle.md §6): what Service Orchestrators ([`so`]) and Cloud
-//! Controllers ([`cc`]) must do for Hurtle's Service Manager to drive them.
+//! The Hurtle profiles (hurtle.md §6): what Service Managers ([`sm`]), Service Orchestrators
+//! ([`so`]) and Cloud Controllers ([`cc`]) must do to interoperate.
 //!
 //! Tags: a `core` requirement is checked always; a `compat` one (PySSF/Hurtle behaviour OCCI
 //! does not require) only with `--compat hurtle`; where the Python originals have a recorded
 //! bug, the check accepts the sane answer and, when the target shows the bug, says so.
 
 pub(crate) mod cc;
+pub(crate) mod sm;
 pub(crate) mod so;
 
 use std::time::{Duration, Instant};
 
+use crate::catalogue::Profile;
 use crate::runner::{Abort, Ctx, Req, Resp};
 
 /// Options of the Hurtle profiles.
@@ -21,6 +23,10 @@ pub struct HurtleOptions {
     pub tenant_b: Option<String>,
     /// How long an asynchronous lifecycle may take (`--lifecycle-timeout`).
     pub lifecycle_timeout: Duration,
+    /// The profiles selected for the run (set by the runner): a Hurtle test runs only when
+    /// its own profile is named, since an SM, SO or CC is a different kind of target than a
+    /// generic OCCI server.
+    pub selected: Vec<Profile>,
 }
 
 impl Default for HurtleOptions {
@@ -29,6 +35,7 @@ impl Default for HurtleOptions {
             compat: false,
             tenant_b: None,
             lifecycle_timeout: Duration::from_secs(60),
+            selected: Vec::new(),
         }
     }
 }
@@ -39,6 +46,20 @@ pub const SERVICE: &str = "http://schemas.mobile-cloud-networking.eu/occi/servic
 pub const PLATFORM: &str = "http://schemas.ogf.org/occi/platform#";
 /// The scheme of the CC actions.
 pub const APP_ACTION: &str = "http://schemas.ogf.org/occi/platform/app/action#";
+
+/// Goes on only if `profile` was selected by name (`--profile so`); otherwise the test is
+/// skipped, with the reason.
+pub fn targets(ctx: &Ctx, profile: Profile) -> Result<(), Abort> {
+    if ctx.hurtle.selected.contains(&profile) {
+        Ok(())
+    } else {
+        Err(Abort::Skip(format!(
+            "the {} profile runs only when selected (--profile {})",
+            profile.as_str(),
+            profile.as_str()
+        )))
+    }
+}
 
 /// Whether the `compat` requirements `ids` are checked in this run; if not, they are
 /// skipped with the reason.

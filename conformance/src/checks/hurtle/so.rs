@@ -30,6 +30,7 @@ fn links(resp: &Resp) -> String {
 
 /// SO-001: the 403 gate.
 pub(crate) async fn gate(ctx: &mut Ctx) -> TestOutcome {
+    super::targets(ctx, crate::catalogue::Profile::So)?;
     for (path, missing, req) in [
         (
             "/-/",
@@ -66,6 +67,7 @@ pub(crate) async fn gate(ctx: &mut Ctx) -> TestOutcome {
 
 /// SO-002 and SO-003: the root and the query interface.
 pub(crate) async fn discovery(ctx: &mut Ctx) -> TestOutcome {
+    super::targets(ctx, crate::catalogue::Profile::So)?;
     let r = ctx
         .send(Req::get("/").accept(Some("application/occi+json")))
         .await?;
@@ -128,6 +130,7 @@ fn deleted(ctx: &mut Ctx, url: &str) {
 
 /// SO-004 to SO-017: one resource through its whole life.
 pub(crate) async fn lifecycle(ctx: &mut Ctx) -> TestOutcome {
+    super::targets(ctx, crate::catalogue::Profile::So)?;
     let before = ctx.send(get("text/occi")).await?;
     if before.status == 200 {
         return Err(Abort::Error(

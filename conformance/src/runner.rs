@@ -348,6 +348,37 @@ impl std::fmt::Debug for Ctx {
     }
 }
 
+/// The extra headers (`--header`) `req` is sent with, as recorded: names only.
+fn redacted_extra_headers(req: &Req, header_names: &[String]) -> Vec<Header> {
+    if req.without_extra_headers {
+        return Vec::new();
+    }
+    header_names
+        .iter()
+        .filter(|n| !req.replaced_extra_headers.contains(&n.to_ascii_lowercase()))
+        .map(|n| Header::new(n.as_str(), REDACTED))
+        .collect()
+}
+
+/// Tells the transport which extra headers (`--header`) to leave out of `request`.
+fn mark_extra_headers(req: &Req, request: &mut Request<Bytes>) {
+    if req.without_extra_headers {
+        request
+            .extensions_mut()
+            .insert(crate::transport::WithoutExtraHeaders);
+    }
+    let replaced: Vec<http::HeaderName> = req
+        .replaced_extra_headers
+        .iter()
+        .filter_map(|n| http::HeaderName::from_bytes(n.as_bytes()).ok())
+        .collect();
+    if !replaced.is_empty() {
+        request
+            .extensions_mut()
+            .insert(crate::transport::ReplacedExtraHeaders(replaced));
+    }
+}
+
 async fn send_raw(
     transport: &dyn Transport,
     version: OcciVersion,
@@ -385,16 +416,7 @@ async fn send_raw(
     for (name, value) in &req.headers {
         builder = push(builder, name, value);
     }
-    if !req.without_extra_headers {
-        for name in header_names {
-            if !req
-                .replaced_extra_headers
-                .contains(&name.to_ascii_lowercase())
-            {
-                recorded.push(Header::new(name.as_str(), REDACTED));
-            }
-        }
-    }
+    recorded.extend(redacted_extra_headers(&req, header_names));
     let body = req.body.clone().unwrap_or_default();
     let mut exchange = Exchange {
         request: HttpRequest {
@@ -412,19 +434,7 @@ async fn send_raw(
     };
     let request = match builder.body(body) {
         Ok(mut r) => {
-            if req.without_extra_headers {
-                r.extensions_mut()
-                    .insert(crate::transport::WithoutExtraHeaders);
-            }
-            let replaced: Vec<http::HeaderName> = req
-                .replaced_extra_headers
-                .iter()
-                .filter_map(|n| http::HeaderName::from_bytes(n.as_bytes()).ok())
-                .collect();
-            if !replaced.is_empty() {
-                r.extensions_mut()
-                    .insert(crate::transport::ReplacedExtraHeaders(replaced));
-            }
+            mark_extra_headers(&req, &mut r);
             r
         }
         Err(e) => {

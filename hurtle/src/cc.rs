@@ -207,6 +207,12 @@ impl Deployer for ProcessDeployer {
     }
 }
 
+/// A running in-process SO: what stops it, and its task.
+type ServedSo = (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+);
+
 /// A deployer that runs each app's SO in this process, as a task serving a sample SO over a
 /// [`SimulatedStack`](crate::so::SimulatedStack) on its own loopback port (for tests and
 /// single-process setups; the app's image and environment are recorded, not used).
@@ -214,15 +220,7 @@ impl Deployer for ProcessDeployer {
 pub struct TaskDeployer {
     timings: crate::so::SimulatedTimings,
     outputs: Vec<(String, String)>,
-    tasks: Mutex<
-        BTreeMap<
-            String,
-            (
-                tokio::sync::oneshot::Sender<()>,
-                tokio::task::JoinHandle<()>,
-            ),
-        >,
-    >,
+    tasks: Mutex<BTreeMap<String, ServedSo>>,
 }
 
 impl TaskDeployer {

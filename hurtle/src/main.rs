@@ -1,6 +1,10 @@
 //! `occi-hurtle`: Hurtle's Service Orchestrator (`so`), Cloud Controller (`cc`) and Service
 //! Manager (`sm`) on occi-rs.
 
+// The doc comments of the argument structs are the --help text, printed as they are, not
+// Markdown.
+#![allow(clippy::doc_markdown)]
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -95,14 +99,14 @@ struct SoArgs {
     /// Address to listen on (port 0: any free port; the address is printed on stdout).
     #[arg(long, default_value = "127.0.0.1:8051")]
     listen: SocketAddr,
-    /// How long the simulated stack stays `CREATE_IN_PROGRESS` after deploy, in milliseconds.
+    /// How long the simulated stack stays CREATE_IN_PROGRESS after deploy, in milliseconds.
     #[arg(long, default_value_t = 2000, env = "SO_CREATE_MS")]
     create_ms: u64,
-    /// How long the simulated stack stays `UPDATE_IN_PROGRESS` after provision or an update, in
+    /// How long the simulated stack stays UPDATE_IN_PROGRESS after provision or an update, in
     /// milliseconds.
     #[arg(long, default_value_t = 1000, env = "SO_UPDATE_MS")]
     update_ms: u64,
-    /// Make stack creation end in `CREATE_FAILED`.
+    /// Make stack creation end in CREATE_FAILED.
     #[arg(long)]
     fail: bool,
     /// A stack output NAME=VALUE reported once deployed (repeatable), such as

@@ -1,5 +1,8 @@
 //! The SM driving a CC (with in-process SOs) over loopback HTTP, as an end user sees it.
 
+// Each test follows one instance's life from end to end, checks inline.
+#![allow(clippy::too_many_lines)]
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;

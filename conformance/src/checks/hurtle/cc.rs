@@ -158,11 +158,11 @@ pub(crate) async fn lifecycle(ctx: &mut Ctx) -> TestOutcome {
         ),
     ] {
         let r = ctx.send(create(&attrs)).await?;
-        if r.ok() {
-            if let Some(l) = r.header("location") {
-                let l = l.to_owned();
-                ctx.created(&l);
-            }
+        if r.ok()
+            && let Some(l) = r.header("location")
+        {
+            let l = l.to_owned();
+            ctx.created(&l);
         }
         ctx.check(
             &["CC-005"],
@@ -271,7 +271,7 @@ pub(crate) async fn lifecycle(ctx: &mut Ctx) -> TestOutcome {
         );
         let stop = ctx
             .send(
-                Req::post(format!("{}?action=stop", path))
+                Req::post(format!("{path}?action=stop"))
                     .accept(Some("text/occi"))
                     .header(
                         "Category",

@@ -34,7 +34,7 @@ impl Default for HurtleOptions {
         Self {
             compat: false,
             tenant_b: None,
-            lifecycle_timeout: Duration::from_secs(60),
+            lifecycle_timeout: Duration::from_mins(1),
             selected: Vec::new(),
         }
     }

@@ -74,8 +74,7 @@ pub(crate) async fn discovery(ctx: &mut Ctx) -> TestOutcome {
     let existing = ctx
         .send(get("text/occi"))
         .await
-        .map(|x| x.status == 200)
-        .unwrap_or(false);
+        .is_ok_and(|x| x.status == 200);
     let body: Option<serde_json::Value> = serde_json::from_str(&r.text).ok();
     let empty_ok = existing
         || body

@@ -1,5 +1,5 @@
-//! The Hurtle profiles (hurtle.md §6): what Service Managers ([`sm`]), Service Orchestrators
-//! ([`so`]) and Cloud Controllers ([`cc`]) must do to interoperate.
+//! The Hurtle profiles (hurtle.md §6): what Service Managers (`sm`), Service Orchestrators
+//! (`so`) and Cloud Controllers (`cc`) must do to interoperate.
 //!
 //! Tags: a `core` requirement is checked always; a `compat` one (PySSF/Hurtle behaviour OCCI
 //! does not require) only with `--compat hurtle`; where the Python originals have a recorded

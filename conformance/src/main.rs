@@ -100,6 +100,17 @@ struct RunArgs {
     /// Also list the checks of passing tests.
     #[arg(long)]
     verbose: bool,
+    /// Also check the [compat] requirements of the Hurtle profiles: PySSF/Hurtle behaviour
+    /// OCCI does not require (the only value is hurtle).
+    #[arg(long, value_name = "hurtle", value_parser = ["hurtle"])]
+    compat: Option<String>,
+    /// A second tenant name, for the SM profile's tenant isolation checks.
+    #[arg(long, value_name = "NAME")]
+    tenant_b: Option<String>,
+    /// How long an asynchronous lifecycle (SO stack, CC app, SM instance) may take, in
+    /// seconds; the observed state sequence is reported with timings.
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    lifecycle_timeout: f64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -327,6 +338,17 @@ fn run(args: &RunArgs) -> Result<u8, UsageError> {
         .map(|h| parse_header(h))
         .collect::<Result<Vec<_>, _>>()?;
     let timeout = Duration::from_secs_f64(args.timeout);
+    if !(args.lifecycle_timeout > 0.0 && args.lifecycle_timeout.is_finite()) {
+        return Err(UsageError(
+            "--lifecycle-timeout must be a positive number of seconds".to_owned(),
+        ));
+    }
+    let hurtle = occi_conformance::checks::hurtle::HurtleOptions {
+        compat: args.compat.is_some(),
+        tenant_b: args.tenant_b.clone(),
+        lifecycle_timeout: Duration::from_secs_f64(args.lifecycle_timeout),
+        ..occi_conformance::checks::hurtle::HurtleOptions::default()
+    };
     let config = RunConfig {
         target: args.url.trim_end_matches('/').to_owned(),
         profiles: args.profile.clone(),
@@ -369,7 +391,9 @@ fn run(args: &RunArgs) -> Result<u8, UsageError> {
                 );
             }
         };
-        Ok::<_, UsageError>(runner::run(Arc::new(transport), &config, &mut progress).await)
+        Ok::<_, UsageError>(
+            runner::run_with_hurtle(Arc::new(transport), &config, hurtle, &mut progress).await,
+        )
     })?;
     let write = |path: &PathBuf, content: String| {
         std::fs::write(path, content)

@@ -37,6 +37,7 @@ use occi_render::ParseOptions;
 use occi_render::text::{CategoryRepr, TextDocument};
 
 use crate::catalogue::{Catalogue, Level, OcciVersion, Profile, Selection};
+use crate::checks::hurtle::HurtleOptions;
 use crate::checks::{TESTS, TestDef};
 use crate::exchange::{Exchange, Header, HttpRequest, HttpResponse, REDACTED};
 use crate::outcome::{CheckResult, Deviation, Outcome, TestResult, grade};
@@ -113,6 +114,8 @@ pub struct Req {
     /// OCCI data travel in header fields (a filter): `Content-Type: text/occi` without body.
     occi_headers: bool,
     expect_5xx: bool,
+    without_extra_headers: bool,
+    replaced_extra_headers: Vec<String>,
 }
 
 impl Req {
@@ -127,6 +130,8 @@ impl Req {
             content_type: Some("text/plain".to_owned()),
             occi_headers: false,
             expect_5xx: false,
+            without_extra_headers: false,
+            replaced_extra_headers: Vec::new(),
         }
     }
     /// `GET path`.
@@ -179,6 +184,18 @@ impl Req {
     pub fn expect_5xx(mut self) -> Self {
         self.expect_5xx = true;
         self
+    }
+    /// Sends the request without the extra headers (`--header`, typically credentials).
+    #[must_use]
+    pub fn without_extra_headers(mut self) -> Self {
+        self.without_extra_headers = true;
+        self
+    }
+    /// Sends `name: value` instead of the extra header (`--header`) of that name.
+    #[must_use]
+    pub fn replacing_extra_header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.replaced_extra_headers.push(name.to_ascii_lowercase());
+        self.header(name, value)
     }
     /// Sets the body.
     #[must_use]
@@ -332,6 +349,8 @@ pub struct Ctx {
     created: Vec<Created>,
     watch: Watch,
     counter: u32,
+    /// The options of the Hurtle profiles.
+    pub hurtle: HurtleOptions,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -339,6 +358,37 @@ impl std::fmt::Debug for Ctx {
         f.debug_struct("Ctx")
             .field("run_id", &self.run_id)
             .finish_non_exhaustive()
+    }
+}
+
+/// The extra headers (`--header`) `req` is sent with, as recorded: names only.
+fn redacted_extra_headers(req: &Req, header_names: &[String]) -> Vec<Header> {
+    if req.without_extra_headers {
+        return Vec::new();
+    }
+    header_names
+        .iter()
+        .filter(|n| !req.replaced_extra_headers.contains(&n.to_ascii_lowercase()))
+        .map(|n| Header::new(n.as_str(), REDACTED))
+        .collect()
+}
+
+/// Tells the transport which extra headers (`--header`) to leave out of `request`.
+fn mark_extra_headers(req: &Req, request: &mut Request<Bytes>) {
+    if req.without_extra_headers {
+        request
+            .extensions_mut()
+            .insert(crate::transport::WithoutExtraHeaders);
+    }
+    let replaced: Vec<http::HeaderName> = req
+        .replaced_extra_headers
+        .iter()
+        .filter_map(|n| http::HeaderName::from_bytes(n.as_bytes()).ok())
+        .collect();
+    if !replaced.is_empty() {
+        request
+            .extensions_mut()
+            .insert(crate::transport::ReplacedExtraHeaders(replaced));
     }
 }
 
@@ -379,9 +429,7 @@ async fn send_raw(
     for (name, value) in &req.headers {
         builder = push(builder, name, value);
     }
-    for name in header_names {
-        recorded.push(Header::new(name.as_str(), REDACTED));
-    }
+    recorded.extend(redacted_extra_headers(&req, header_names));
     let body = req.body.clone().unwrap_or_default();
     let mut exchange = Exchange {
         request: HttpRequest {
@@ -398,7 +446,10 @@ async fn send_raw(
         transport_error: None,
     };
     let request = match builder.body(body) {
-        Ok(r) => r,
+        Ok(mut r) => {
+            mark_extra_headers(&req, &mut r);
+            r
+        }
         Err(e) => {
             exchange.transport_error = Some(e.to_string());
             exchange.redact();
@@ -758,6 +809,17 @@ pub async fn run(
     config: &RunConfig,
     progress: &mut dyn FnMut(&TestResult, usize, usize),
 ) -> RunReport {
+    run_with_hurtle(transport, config, HurtleOptions::default(), progress).await
+}
+
+/// [`run`] with the options of the Hurtle profiles (`sm`, `so`, `cc`).
+pub async fn run_with_hurtle(
+    transport: Arc<dyn Transport>,
+    config: &RunConfig,
+    mut hurtle: HurtleOptions,
+    progress: &mut dyn FnMut(&TestResult, usize, usize),
+) -> RunReport {
+    hurtle.selected.clone_from(&config.profiles);
     let started = Instant::now();
     let catalogue = Catalogue::embedded();
     let selection = config.selection();
@@ -793,6 +855,7 @@ pub async fn run(
         created: Vec::new(),
         watch: Watch::default(),
         counter: 0,
+        hurtle,
         disc,
     };
     let discovery = ctx.disc.response.clone();

@@ -95,6 +95,16 @@ pub fn join_url(base: &str, path_or_url: &str) -> String {
     }
 }
 
+/// A request extension: send this request without the extra headers (`--header`), to check
+/// how the target answers a request without credentials.
+#[derive(Debug, Clone, Copy)]
+pub struct WithoutExtraHeaders;
+
+/// A request extension: send this request without the extra headers of these names (the
+/// request carries its own value, such as another tenant's).
+#[derive(Debug, Clone)]
+pub struct ReplacedExtraHeaders(pub Vec<HeaderName>);
+
 /// An HTTP/1.1 client transport (hyper 1, no TLS, no redirects).
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
@@ -148,8 +158,14 @@ impl Transport for HttpTransport {
             parts.uri = url
                 .parse()
                 .map_err(|e| TransportError::Request(format!("bad URL {url:?}: {e}")))?;
-            for (name, value) in &self.headers {
-                parts.headers.append(name.clone(), value.clone());
+            if parts.extensions.get::<WithoutExtraHeaders>().is_none() {
+                let replaced = parts.extensions.get::<ReplacedExtraHeaders>().cloned();
+                for (name, value) in &self.headers {
+                    if replaced.as_ref().is_some_and(|r| r.0.contains(name)) {
+                        continue;
+                    }
+                    parts.headers.append(name.clone(), value.clone());
+                }
             }
             let request = Request::from_parts(parts, Full::new(body));
             let start = Instant::now();

@@ -63,7 +63,7 @@ fn list_shows_the_catalogue_with_coverage() {
         "{text}"
     );
     assert!(
-        text.contains("by status: automated 201, not-yet 56"),
+        text.contains("by status: automated 245, not-yet 12"),
         "{text}"
     );
     assert!(text.contains("by group:  QI 27, ENT 31,"));

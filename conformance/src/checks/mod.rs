@@ -27,6 +27,7 @@ use crate::transport::BoxFuture;
 mod entities;
 mod errors;
 mod http;
+pub mod hurtle;
 mod infra;
 mod query;
 mod relations;
@@ -295,6 +296,78 @@ pub static TESTS: &[TestDef] = &[
         ],
         true,
         infra::resources
+    ),
+    test!(
+        "sm.discovery",
+        "The SM query interface and authentication",
+        "SM",
+        ["SM-001", "SM-002", "SM-003", "SM-016"],
+        false,
+        hurtle::sm::discovery
+    ),
+    test!(
+        "sm.lifecycle",
+        "A service instance through create, provision, update and delete",
+        "SM",
+        [
+            "SM-004", "SM-005", "SM-006", "SM-007", "SM-008", "SM-009", "SM-010", "SM-011",
+            "SM-012", "SM-013", "SM-014", "SM-015"
+        ],
+        true,
+        hurtle::sm::lifecycle
+    ),
+    test!(
+        "so.gate",
+        "The SO refuses requests without X-Auth-Token or X-Tenant-Name",
+        "SO",
+        ["SO-001"],
+        false,
+        hurtle::so::gate
+    ),
+    test!(
+        "so.discovery",
+        "The SO root and query interface",
+        "SO",
+        ["SO-002", "SO-003"],
+        false,
+        hurtle::so::discovery
+    ),
+    test!(
+        "so.lifecycle",
+        "An orchestrator through create, deploy, provision, update and delete",
+        "SO",
+        [
+            "SO-004", "SO-005", "SO-006", "SO-007", "SO-008", "SO-009", "SO-010", "SO-011",
+            "SO-012", "SO-013", "SO-014", "SO-015", "SO-016", "SO-017"
+        ],
+        true,
+        hurtle::so::lifecycle
+    ),
+    test!(
+        "cc.gate",
+        "The CC refuses requests without Authorization",
+        "CC",
+        ["CC-001"],
+        false,
+        hurtle::cc::gate
+    ),
+    test!(
+        "cc.discovery",
+        "The CC query interface (OpenShift v3 or v2)",
+        "CC",
+        ["CC-002", "CC-003", "CC-011"],
+        false,
+        hurtle::cc::discovery
+    ),
+    test!(
+        "cc.lifecycle",
+        "An app through create, activation, actions and delete",
+        "CC",
+        [
+            "CC-004", "CC-005", "CC-006", "CC-007", "CC-008", "CC-009", "CC-010"
+        ],
+        true,
+        hurtle::cc::lifecycle
     ),
     // Last: against a server that wipes itself on `DELETE /`, nothing runs after it.
     test!(

@@ -43,8 +43,16 @@ use std::sync::Arc;
 use occi_model::{CategoryId, Entity, EntityId, Location, Mixin, Origin};
 
 mod memory;
+#[cfg(feature = "sqlite")]
+mod record;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+#[cfg(feature = "store-testkit")]
+pub mod testkit;
 
 pub use memory::InMemoryStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 
 /// An entity as stored, with its revision and its owner.
 #[derive(Debug, Clone, PartialEq, Eq)]

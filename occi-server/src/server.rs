@@ -47,7 +47,7 @@ use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use occi_model::{
     ActionInvocation, Category, CategoryClass, CategoryId, Entity, EntityId, Location, Mixin,
-    OcciVersion, Registry, UpdateMode,
+    OcciVersion, Origin, Registry, UpdateMode,
 };
 use occi_render::media::{self, MediaType};
 use occi_render::{Filter, ParseError, ParseOptions, Parsed, json, text, uri_list};
@@ -531,7 +531,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                     "no action (?action=…) is defined on the query interface",
                 )
             }),
-            (Target::QueryInterface, &Method::POST) => self.add_mixins(ctx),
+            (Target::QueryInterface, &Method::POST) => self.add_mixins(ctx).await,
             (Target::QueryInterface, &Method::DELETE) => self.remove_mixins(ctx).await,
             (Target::Collection(id, _), &Method::GET | &Method::HEAD) => {
                 self.list(ctx, Scoped::Category(id)).await
@@ -889,7 +889,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         Ok(())
     }
 
-    fn add_mixins(&self, ctx: &Ctx) -> Result<Reply, Failure> {
+    async fn add_mixins(&self, ctx: &Ctx) -> Result<Reply, Failure> {
         let categories = Self::read_categories(ctx)?;
         if categories.is_empty() {
             return Err(Failure::bad_request(
@@ -910,6 +910,14 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             }
         }
         let added: Vec<Category> = mixins.iter().cloned().map(Category::Mixin).collect();
+        let ids: Vec<CategoryId> = mixins.iter().map(|m| m.id.clone()).collect();
+        let stored: Vec<Change> = mixins
+            .iter()
+            .map(|m| Change::PutMixin {
+                mixin: m.clone(),
+                origin: Origin::User,
+            })
+            .collect();
         self.update_registry(|registry| {
             for mixin in mixins {
                 registry
@@ -918,6 +926,16 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             }
             Ok(())
         })?;
+        if let Err(failure) = self.commit(stored).await {
+            // Take the Mixins out again: the registry and the store must agree.
+            let _ = self.update_registry(|registry| {
+                for id in ids.iter().rev() {
+                    let _ = registry.remove_user_mixin(id);
+                }
+                Ok(())
+            });
+            return Err(failure);
+        }
         Ok(Reply::ok(Payload::Categories(added)))
     }
 
@@ -973,7 +991,10 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
 
     async fn scrub_mixins(&self, ids: &[CategoryId]) -> Result<(), Failure> {
         for _ in 0..COMMIT_ATTEMPTS {
-            let mut changes = Vec::new();
+            let mut changes: Vec<Change> = ids
+                .iter()
+                .map(|id| Change::DeleteMixin { id: id.clone() })
+                .collect();
             for id in ids {
                 for stored in self.scan(&Scope::Mixin(id.clone())).await? {
                     let mut entity = stored.entity;
@@ -1531,7 +1552,14 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             return Err(Failure::not_found(format!("no entity at {location}")));
         };
         let (change, category) = self.perform(&ctx.registry, &stored, &invocation).await?;
-        self.commit(change.into_iter().collect()).await?;
+        let mut changes: Vec<Change> = change.into_iter().collect();
+        if let Some(Category::Mixin(m)) = &category {
+            changes.push(Change::PutMixin {
+                mixin: m.clone(),
+                origin: Origin::Provider,
+            });
+        }
+        self.commit(changes).await?;
         if let Some(category) = category {
             if let Category::Mixin(m) = &category {
                 let m = m.clone();

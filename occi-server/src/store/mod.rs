@@ -44,7 +44,9 @@ use occi_model::{CategoryId, Entity, EntityId, Location, Mixin, Origin};
 
 pub mod backup;
 mod memory;
-#[cfg(feature = "sqlite")]
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod record;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -52,6 +54,8 @@ pub mod sqlite;
 pub mod testkit;
 
 pub use memory::InMemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 #[cfg(feature = "sqlite")]
 pub use sqlite::SqliteStore;
 

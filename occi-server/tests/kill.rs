@@ -8,7 +8,11 @@
 //! It starts processes and takes a few tens of seconds, so it is `#[ignore]`d in
 //! `cargo test --workspace`; `.ci/storage.sh` runs it with `--include-ignored`.
 #![cfg(feature = "cli")]
-#![allow(clippy::too_many_lines, clippy::option_option, clippy::single_match_else)]
+#![allow(
+    clippy::too_many_lines,
+    clippy::option_option,
+    clippy::single_match_else
+)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -172,14 +172,17 @@ fn link_body(source: &str, target: &str) -> String {
     )
 }
 
-/// Links created to one storage through both replicas at once while one replica deletes
-/// it: every acknowledged link exists while the storage does, and no link outlives it.
+/// Links created to one storage through both replicas at once (each rewrites both endpoints
+/// under revision preconditions, so they conflict), and in the last round one replica
+/// deletes the storage meanwhile: every acknowledged link exists while the storage does, a
+/// 409 wrote nothing, and no link outlives the storage.
 #[test]
 #[ignore = "needs PostgreSQL: set OCCI_TEST_POSTGRES_URL (.ci/storage.sh runs it)"]
 fn concurrent_conflicting_writes_through_both_replicas_lose_nothing() {
     runtime().block_on(async {
         let (a, b) = replicas().await;
         let (_, compute, _) = send(&a, "POST", "/compute/", &format!("{COMPUTE}\n")).await;
+        let mut kept = 0;
         for round in 0..3 {
             let storage_body = format!("{STORAGE}\nX-OCCI-Attribute: occi.storage.size=1.0\n");
             let (status, storage, body) = send(&a, "POST", "/storage/", &storage_body).await;
@@ -228,15 +231,15 @@ fn concurrent_conflicting_writes_through_both_replicas_lose_nothing() {
                     assert!(!links.contains(link), "{link} outlived its target");
                 }
             } else {
-                assert_eq!(
-                    acknowledged.len(),
-                    8,
-                    "without a delete every link is created"
-                );
+                // Writers that kept losing the race got 409 (nothing written); the
+                // others are all there.
+                assert!(!acknowledged.is_empty(), "no link was created");
                 for link in &acknowledged {
                     assert!(links.contains(link), "the acknowledged {link} is missing");
                 }
+                kept += acknowledged.len();
             }
+            assert_eq!(links.len(), kept, "a link that was not acknowledged exists");
         }
     });
 }

@@ -1,22 +1,26 @@
-//! `occi-server`: the OCCI infrastructure model on an in-memory store, with simulated
-//! compute, storage and network behaviour behind the actions.
+//! `occi-server`: the OCCI infrastructure model on a durable store (SQLite in a data
+//! directory by default), with simulated compute, storage and network behaviour behind the
+//! actions.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use occi_server::auth::{AuthFile, AuthLayer};
 use occi_server::occi_model::ext::infrastructure;
 use occi_server::occi_model::{Location, Mixin, OcciVersion, Registry};
+use occi_server::store::{DynStore, InMemoryStore, SqliteStore, backup, restore_mixins};
 use occi_server::{Occi, OcciService, ServeConfig, SimulatedActions};
 use tower_layer::Layer;
 
 /// Serve the OCCI infrastructure model (compute, storage, network and their links) over
-/// HTTP, on an in-memory store. Actions move entities through their state machines (start
-/// takes an inactive compute to active, and so on), so every OCCI operation can be tried
-/// with curl on a machine with no cloud behind it. Stop it with Ctrl-C.
+/// HTTP. Everything is kept in an SQLite database in the data directory (--data), so a
+/// restart keeps it; --memory keeps nothing. Actions move entities through their state
+/// machines (start takes an inactive compute to active, and so on), so every OCCI operation
+/// can be tried with curl on a machine with no cloud behind it. Stop it with Ctrl-C.
 // These doc comments are the --help text, printed as they are, not Markdown.
 #[allow(clippy::doc_markdown)]
 #[derive(Debug, Parser)]
@@ -55,6 +59,19 @@ struct Args {
 
     #[command(flatten)]
     edge: Edge,
+
+    /// Data directory: the SQLite database occi.sqlite3 is kept there, and every
+    /// acknowledged write is on disk [default: occi-data/VERSION, under the current
+    /// directory, VERSION being the OCCI version].
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
+
+    /// Keep everything in memory: nothing survives a restart.
+    #[arg(long, global = true, conflicts_with = "data")]
+    memory: bool,
+
+    #[command(subcommand)]
+    command: Option<Command>,
 }
 
 /// Authentication, TLS and connection limits.
@@ -93,6 +110,41 @@ struct Edge {
     /// Seconds a connection may stay silent before it is closed.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     idle_timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write the whole state (entities, owners, stored Mixins) as one OCCI 1.2 JSON
+    /// document, to FILE or to standard output.
+    Export {
+        /// Where to write [default: standard output].
+        file: Option<PathBuf>,
+    },
+    /// Store every entity and Mixin of a document written by export (nothing may exist
+    /// yet at its entities' locations).
+    Import {
+        /// The document.
+        file: PathBuf,
+    },
+}
+
+/// The store the flags choose, and what to call it at start-up.
+fn open_store(args: &Args) -> Result<(Arc<dyn DynStore>, String), Box<dyn std::error::Error>> {
+    if args.memory {
+        return Ok((
+            Arc::new(InMemoryStore::new()),
+            "in memory (nothing survives a restart)".into(),
+        ));
+    }
+    let dir = args.data.clone().unwrap_or_else(|| {
+        PathBuf::from("occi-data").join(match args.occi_version {
+            OcciVersion::V1_1 => "1.1",
+            OcciVersion::V1_2 => "1.2",
+        })
+    });
+    let store = SqliteStore::open_dir(&dir)?;
+    let described = format!("SQLite at {} (durable)", store.path().display());
+    Ok((Arc::new(store), described))
 }
 
 fn parse_version(s: &str) -> Result<OcciVersion, String> {
@@ -156,7 +208,33 @@ async fn shutdown_signal() {
 }
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let registry = model(args.occi_version)?;
+    let mut registry = model(args.occi_version)?;
+    let (store, described) = open_store(&args)?;
+    match &args.command {
+        None => {}
+        Some(Command::Export { file }) => {
+            let document = backup::export(&store).await?;
+            if let Some(file) = file {
+                std::fs::write(file, document)?;
+            } else {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                out.write_all(document.as_bytes())?;
+                out.write_all(b"\n")?;
+            }
+            return Ok(());
+        }
+        Some(Command::Import { file }) => {
+            let document = std::fs::read(file)?;
+            let imported = backup::import(&store, &document).await?;
+            eprintln!(
+                "occi-server: imported {} entities and {} Mixins into {described}",
+                imported.entities, imported.mixins
+            );
+            return Ok(());
+        }
+    }
+    let restored = restore_mixins(&store, &mut registry).await?;
     let edge = EdgeSetup::new(&args.edge)?;
     let (listener, host) = listen(&args.listen).await?;
     let bound = listener.local_addr()?;
@@ -165,6 +243,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| format!("{}://{host}:{}", edge.scheme(), bound.port()));
     let occi = Occi::builder()
         .registry(registry)
+        .store(store)
         .actions(SimulatedActions)
         .base_url(&base_url)?
         .body_limit(args.body_limit)
@@ -178,8 +257,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(
         version = %args.occi_version,
         categories = occi.registry().len(),
+        restored_mixins = restored,
         "serving the OCCI infrastructure model"
     );
+    println!("occi-server store: {described}");
     println!(
         "occi-server listening on {base_url} (OCCI {}); query interface: {base_url}/-/",
         args.occi_version
@@ -303,7 +384,7 @@ impl EdgeSetup {
     async fn serve(
         self,
         listener: tokio::net::TcpListener,
-        service: OcciService<occi_server::InMemoryStore, SimulatedActions>,
+        service: OcciService<Arc<dyn DynStore>, SimulatedActions>,
     ) -> std::io::Result<()> {
         // The server core logs every request it answers (target occi_server::access) and
         // the authentication layer every request it refuses, both at info.

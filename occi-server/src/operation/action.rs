@@ -2,7 +2,7 @@
 //! against the model, performed by the Kind's backend or the server's
 //! [`crate::ActionHandler`], committed atomically.
 
-use occi_model::{ActionInvocation, Category, CategoryId, Location, Registry};
+use occi_model::{ActionInvocation, Category, CategoryId, Location, Origin, Registry};
 
 use crate::action::ActionHandler;
 use crate::backend::{Event, Hook};
@@ -87,8 +87,14 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         {
             respond::renderable(entity, ctx.media)?;
         }
-        self.commit(ctx, change.into_iter().collect(), attempt)
-            .await?;
+        let mut changes: Vec<Change> = change.into_iter().collect();
+        if let Some(Category::Mixin(m)) = &category {
+            changes.push(Change::PutMixin {
+                mixin: m.clone(),
+                origin: Origin::Provider,
+            });
+        }
+        self.commit(ctx, changes, attempt).await?;
         if let Some(category) = category {
             if let Category::Mixin(m) = &category {
                 let m = m.clone();

@@ -148,7 +148,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
     ) -> Result<Reply, Failure> {
         match operation {
             Operation::QueryInterface => Self::query_interface(ctx),
-            Operation::AddMixins => self.add_mixins(ctx),
+            Operation::AddMixins => self.add_mixins(ctx).await,
             Operation::RemoveMixins => self.remove_mixins(ctx).await,
             Operation::List(listing) => self.list(ctx, listing).await,
             Operation::Create(kind) => self.create(ctx, kind, None, at).await,

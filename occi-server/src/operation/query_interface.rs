@@ -2,7 +2,7 @@
 //! Mixins added and removed.
 
 use http::StatusCode;
-use occi_model::{Category, CategoryClass, CategoryId, Mixin};
+use occi_model::{Category, CategoryClass, CategoryId, Mixin, Origin};
 
 use crate::action::ActionHandler;
 use crate::error::Failure;
@@ -42,7 +42,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         categories
     }
 
-    pub(crate) fn add_mixins(&self, ctx: &Ctx) -> Result<Reply, Failure> {
+    pub(crate) async fn add_mixins(&self, ctx: &Ctx) -> Result<Reply, Failure> {
         let categories = Self::categories(ctx);
         if categories.is_empty() {
             return Err(Failure::bad_request(
@@ -63,6 +63,14 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             }
         }
         let added: Vec<Category> = mixins.iter().cloned().map(Category::Mixin).collect();
+        let ids: Vec<CategoryId> = mixins.iter().map(|m| m.id.clone()).collect();
+        let stored: Vec<Change> = mixins
+            .iter()
+            .map(|m| Change::PutMixin {
+                mixin: m.clone(),
+                origin: Origin::User,
+            })
+            .collect();
         self.update_registry(|registry| {
             for mixin in mixins {
                 registry
@@ -71,6 +79,22 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             }
             Ok(())
         })?;
+        let committed = self
+            .shared
+            .store
+            .commit(Changeset::new(stored))
+            .await
+            .map_err(|e| Failure::store(&e));
+        if let Err(failure) = committed {
+            // Take the Mixins out again: the registry and the store must agree.
+            let _ = self.update_registry(|registry| {
+                for id in ids.iter().rev() {
+                    let _ = registry.remove_user_mixin(id);
+                }
+                Ok(())
+            });
+            return Err(failure);
+        }
         Ok(Reply::ok(Payload::Categories(added)))
     }
 
@@ -126,7 +150,10 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
 
     async fn scrub_mixins(&self, ids: &[CategoryId]) -> Result<(), Failure> {
         for _ in 0..COMMIT_ATTEMPTS {
-            let mut changes = Vec::new();
+            let mut changes: Vec<Change> = ids
+                .iter()
+                .map(|id| Change::DeleteMixin { id: id.clone() })
+                .collect();
             for id in ids {
                 for stored in self
                     .scan(&TenantFilter::Any, Scope::Mixin(id.clone()))
@@ -139,9 +166,6 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                         expect: Expect::Revision(stored.revision),
                     });
                 }
-            }
-            if changes.is_empty() {
-                return Ok(());
             }
             match self
                 .shared

@@ -42,9 +42,22 @@ use std::sync::Arc;
 
 use occi_model::{CategoryId, Entity, EntityId, Location, Mixin, Origin};
 
+pub mod backup;
 mod memory;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod record;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+#[cfg(feature = "store-testkit")]
+pub mod testkit;
 
 pub use memory::InMemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
 
 /// An entity as stored, with its revision and its owner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -473,9 +486,10 @@ pub(crate) fn check_changeset(
             (Some(_), Expect::Revision(_)) => false,
         };
         if !ok {
-            let why = match earlier {
-                None => "was changed by another request",
-                Some(_) => "is changed twice in one changeset",
+            let why = match (earlier, expect) {
+                (Some(_), _) => "is changed twice in one changeset",
+                (None, Expect::Absent) => "already exists",
+                (None, _) => "was changed by another request",
             };
             return Err(StoreError::conflict(location, why));
         }
@@ -484,4 +498,48 @@ pub(crate) fn check_changeset(
         }
     }
     Ok(())
+}
+
+/// Adds the Mixins `store` holds to `registry`: user Mixins as user-defined, provider Mixins
+/// (an action's `save`) as the provider's. Call it before [`crate::OcciBuilder::registry`]
+/// when the server starts on a durable store, so it serves the Mixins it served before.
+///
+/// A Mixin may depend on another stored one: they are added in as many passes as the
+/// dependencies need. Returns how many were added; a Mixin the registry refuses (its Kind or
+/// dependency is gone from the model) is an error naming it.
+pub async fn restore_mixins<S: Store>(
+    store: &S,
+    registry: &mut occi_model::Registry,
+) -> Result<usize, StoreError> {
+    let mut pending = store.mixins().await?;
+    let mut added = 0;
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut refused = Vec::new();
+        for stored in pending {
+            if registry.get(&stored.mixin.id).is_some() {
+                continue;
+            }
+            let result = match stored.origin {
+                Origin::User => registry.add_user_mixin(stored.mixin.clone()),
+                Origin::Provider => registry.register_mixin(stored.mixin.clone()),
+            };
+            match result {
+                Ok(()) => added += 1,
+                Err(e) => refused.push((stored, e)),
+            }
+        }
+        if refused.len() == before {
+            let (stored, e) = &refused[0];
+            return Err(StoreError::new(
+                StoreErrorKind::Backend,
+                format!(
+                    "the stored Mixin {} cannot be served by this model: {e}",
+                    stored.mixin.id
+                ),
+            ));
+        }
+        pending = refused.into_iter().map(|(s, _)| s).collect();
+    }
+    Ok(added)
 }

@@ -40,3 +40,10 @@ cargo test -p occi-server --test store_postgres -- --include-ignored
 
 step "SQLite default: SIGKILL durability test"
 cargo test -p occi-server --test kill -- --include-ignored --nocapture
+
+if [ "$(id -u)" = 0 ]; then
+  step "SQLite default: a full disk (1 MiB tmpfs) is 503, and the store recovers"
+  cargo test -p occi-server --test faults -- --include-ignored --nocapture
+else
+  echo "not root: the full-disk test (tmpfs mount) is not run"
+fi

@@ -131,7 +131,9 @@ impl Failure {
                 tracing::warn!(%error, "store unavailable");
                 Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "the store is temporarily unavailable",
+                    format!(
+                        "the store is temporarily unavailable ({error}); nothing was changed, try again later"
+                    ),
                 )
             }
             _ => {

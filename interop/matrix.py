@@ -105,6 +105,8 @@ def main():
                      % (media.replace("-", "/", 1), p[0], p[1]))
         for name, reason in p[2]:
             lines.append("  - %s: %s" % (name, reason))
+    lines.append("- Why each remaining pOCCI failure is pOCCI's, with the spec reference: "
+                 "[POCCI.md](POCCI.md).")
     lines.append("")
     with open(summary_path, "w") as f:
         f.write("\n".join(lines))

@@ -46,7 +46,7 @@ fn counts_by_group() {
         ("URI", 4),
         ("JSN", 16),
         ("ERR", 17),
-        ("HTP", 10),
+        ("HTP", 11),
         ("INF", 23),
         ("SM", 21),
         ("SO", 17),
@@ -55,7 +55,7 @@ fn counts_by_group() {
     for (group, n) in expected {
         assert_eq!(coverage.by_group.get(group), Some(&n), "{group}");
     }
-    assert_eq!(coverage.total, 257);
+    assert_eq!(coverage.total, 258);
 }
 
 #[test]

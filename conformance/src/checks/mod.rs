@@ -282,7 +282,7 @@ pub static TESTS: &[TestDef] = &[
         "LNK",
         [
             "LNK-001", "LNK-002", "LNK-003", "LNK-004", "LNK-005", "LNK-006", "LNK-007", "LNK-008",
-            "LNK-009", "LNK-010", "LNK-011", "LNK-012", "ENT-018", "JSN-009", "INF-019"
+            "LNK-009", "LNK-010", "LNK-011", "LNK-012", "ENT-018", "JSN-009", "INF-019", "HTP-006"
         ],
         true,
         relations::links

@@ -902,5 +902,43 @@ pub(super) async fn links(ctx: &mut Ctx) -> TestOutcome {
             &[&r, &g],
         );
     }
+    // Deleting a link's target: the link goes with it, or the DELETE is refused.
+    let b = super::create_body(
+        ctx,
+        &kind,
+        &format!("Link: <{np}>; rel=\"{network}\"; category=\"{ni}\"{link_attrs}\r\n"),
+    );
+    let (_, c3) = post_create(ctx, &kloc, Req::post(kloc.as_str()).body(b)).await?;
+    let Some(c3) = c3 else {
+        return Ok(());
+    };
+    let (_, d, _) = fetch(ctx, &c3).await?;
+    let Some(link) = d
+        .links
+        .iter()
+        .find(|l| path_of(l.target.as_str()) == np)
+        .and_then(|l| l.self_location.as_ref())
+        .map(|s| s.as_str().to_owned())
+    else {
+        return Ok(());
+    };
+    let del = ctx.send(Req::delete(np.as_str())).await?;
+    if del.ok() {
+        ctx.forget(&n);
+    }
+    let g = ctx.send(Req::get(link.as_str())).await?;
+    let (s, d, _) = fetch(ctx, &c3).await?;
+    let shown = d.links.iter().any(|l| path_of(l.target.as_str()) == np);
+    ctx.check(
+        &["HTP-006"],
+        !del.ok() || ((g.status == 404 || g.status == 410) && !shown),
+        "DELETE a network a compute links to, then GET the link and the compute",
+        "the link gone (404 or 410, not on the compute), or the DELETE refused",
+        format!(
+            "DELETE {}; link {}; compute shows a link to it: {shown}",
+            del.status, g.status
+        ),
+        &[&del, &g, &s],
+    );
     Ok(())
 }

@@ -603,6 +603,7 @@ pub(crate) fn mutants() -> Vec<Mutant> {
         )
         .both(&["ENT-026"]),
         delete_keeps_links(),
+        delete_keeps_incoming_links(),
         put_detaches_links(),
         Mutant::new(
             "vlan-clamped",
@@ -966,6 +967,57 @@ fn delete_keeps_links() -> Mutant {
         }),
     )
     .both(&["LNK-007"])
+}
+
+/// DELETE of a Resource leaves the Links that point to it behind (their paths keep answering).
+fn delete_keeps_incoming_links() -> Mutant {
+    let dangling: Arc<Mutex<HashMap<String, Response<Bytes>>>> = Arc::default();
+    Mutant::new(
+        "delete-target-keeps-links",
+        "deleting a Resource leaves the Links that target it dangling",
+        custom(move |occi, req| {
+            let dangling = Arc::clone(&dangling);
+            async move {
+                let path = req.uri().path().to_owned();
+                if req.method() == Method::GET
+                    && let Some(kept) = dangling.lock().unwrap().get(&path)
+                {
+                    let mut r = Response::new(kept.body().clone());
+                    *r.headers_mut() = kept.headers().clone();
+                    return r;
+                }
+                if req.method() == Method::DELETE && entity_path(&path) {
+                    let target = format!("{path}\"");
+                    let mut kept = Vec::new();
+                    for kind in ["/networkinterface/", "/storagelink/"] {
+                        let listing = text(&get_plain(&occi, kind).await);
+                        for line in listing.lines() {
+                            let Some(location) = line.strip_prefix("X-OCCI-Location: ") else {
+                                continue;
+                            };
+                            let link = super::kit::path_only(location.trim());
+                            let got = get_plain(&occi, &link).await;
+                            let points_here = text(&got).lines().any(|l| {
+                                l.starts_with("X-OCCI-Attribute: occi.core.target=")
+                                    && l.ends_with(&target)
+                            });
+                            if points_here {
+                                kept.push((link, got));
+                            }
+                        }
+                    }
+                    let r = occi.handle(req).await;
+                    if r.status().is_success() {
+                        dangling.lock().unwrap().extend(kept);
+                    }
+                    dangling.lock().unwrap().remove(&path);
+                    return r;
+                }
+                occi.handle(req).await
+            }
+        }),
+    )
+    .both(&["HTP-006"])
 }
 
 /// A full update by PUT detaches the entity's Links: its rendering no longer shows them.

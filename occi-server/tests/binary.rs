@@ -19,6 +19,7 @@ struct Server {
 impl Server {
     fn start(args: &[&str]) -> Self {
         let mut child = Command::new(BINARY)
+            .arg("--memory")
             .args(args)
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
@@ -26,15 +27,21 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("the binary starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .to_owned();
+        // The binary prints what it stores in, then the URL it listens on.
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut printed = String::new();
+        let url = loop {
+            let mut line = String::new();
+            let read = stdout.read_line(&mut line).unwrap();
+            printed.push_str(&line);
+            if let Some(url) = line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://") || w.starts_with("https://"))
+            {
+                break url.to_owned();
+            }
+            assert!(read > 0, "no URL in {printed:?}");
+        };
         Self { child, url }
     }
 
@@ -110,6 +117,7 @@ fn an_address_in_use_is_named() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = taken.local_addr().unwrap().to_string();
     let output = Command::new(BINARY)
+        .arg("--memory")
         .args(["--listen", &address])
         .output()
         .unwrap();
@@ -121,6 +129,7 @@ fn an_address_in_use_is_named() {
     );
 
     let output = Command::new(BINARY)
+        .arg("--memory")
         .args(["--listen", "no-port-here"])
         .output()
         .unwrap();
@@ -201,6 +210,7 @@ fn auth_file_users_and_tokens() {
 
     std::fs::write(&file, "[[bearer]]\ntoken = 1\n").unwrap();
     let output = Command::new(BINARY)
+        .arg("--memory")
         .args(["--listen", "127.0.0.1:0", "--auth", file.to_str().unwrap()])
         .output()
         .unwrap();
@@ -267,6 +277,7 @@ async fn https_with_tls_cert_and_tls_key() {
     server.stop();
 
     let output = Command::new(BINARY)
+        .arg("--memory")
         .args(["--tls-cert", cert.to_str().unwrap()])
         .output()
         .unwrap();

@@ -99,13 +99,14 @@ echo "--> the sm profile"
 "$bin/occi-conformance" run "$sm" --profile sm --allow-mutation --compat hurtle \
   --header 'X-Auth-Token: t' --header 'X-Tenant-Name: demo' --tenant-b other \
   --lifecycle-timeout 30 --junit target/conformance-sm.xml
-kill -TERM "$sm_pid"
-wait "$sm_pid"
-for _ in $(seq 1 50); do
+# The SM deletes asynchronously (SO, then CC app): wait for it before stopping the SM.
+for _ in $(seq 1 200); do
   [ "$(pgrep -P "$cc_pid" | wc -l)" -eq 0 ] && break
   sleep 0.1
 done
 [ "$(pgrep -P "$cc_pid" | wc -l)" -eq 0 ] || { echo "an SO of the sm profile's instances remains"; exit 1; }
+kill -TERM "$sm_pid"
+wait "$sm_pid"
 
 echo "--> SIGTERM stops the CC and every SO it started"
 curl -fsS -o /dev/null -X POST "$cc/app/" -H "$basic" -H 'Content-Type: text/occi' \

@@ -193,6 +193,7 @@ pub struct Registry {
     by_id: HashMap<CategoryId, usize>,
     by_location: HashMap<Location, usize>,
     state_machines: HashMap<CategoryId, StateMachine>,
+    open_kinds: HashSet<CategoryId>,
     link_endpoints: HashMap<CategoryId, LinkEndpoints>,
     exclusive_families: Vec<CategoryId>,
 }
@@ -209,6 +210,7 @@ impl Registry {
             by_id: HashMap::new(),
             by_location: HashMap::new(),
             state_machines: HashMap::new(),
+            open_kinds: HashSet::new(),
             link_endpoints: HashMap::new(),
             exclusive_families: Vec::new(),
         };
@@ -416,6 +418,59 @@ impl Registry {
         }
         self.state_machines.insert(kind.clone(), machine);
         Ok(())
+    }
+
+    /// Opens the attributes of `kind` (and of the Kinds below it): validation keeps the
+    /// attributes its entities are given that no Kind or Mixin defines, instead of refusing
+    /// them as unknown, and the action invocations on them may carry undeclared parameters.
+    /// Such values are taken as given (any type) and stay mutable; their names are valid
+    /// OCCI attribute names, as every [`AttributeName`] is. Declared attributes are checked
+    /// as usual.
+    ///
+    /// This is for services whose attributes are not known in advance: Hurtle's Service
+    /// Orchestrator accepts any attribute name and echoes it, and a Service Manager
+    /// shows whatever its orchestrator reports.
+    ///
+    /// ```
+    /// use occi_model::{AttributeValue, Entity, Kind, Location, NoEntities, Registry, Resource};
+    /// let mut registry = Registry::default();
+    /// let so: occi_model::CategoryId = "http://example.com/occi#so".parse()?;
+    /// registry.register_kind(
+    ///     Kind::new(so.clone())
+    ///         .with_parent("http://schemas.ogf.org/occi/core#resource".parse()?)
+    ///         .with_location(Location::new("/so/")?),
+    /// )?;
+    /// let mut r = Resource::new(so.clone());
+    /// r.attributes.insert("activate.integer".parse()?, AttributeValue::from("1"));
+    /// assert!(registry.validate_create(&mut Entity::from(r.clone()), &NoEntities).is_err());
+    /// registry.open_attributes(&so)?;
+    /// let mut entity = Entity::from(r);
+    /// registry.validate_create(&mut entity, &NoEntities)?;
+    /// assert_eq!(entity.attribute_value("activate.integer"), Some("1".into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn open_attributes(&mut self, kind: &CategoryId) -> Result<(), RegistryError> {
+        if self.kind(kind).is_none() {
+            return Err(RegistryError::new(
+                RegistryErrorKind::UnknownReference,
+                format!("no kind {kind} is registered"),
+            ));
+        }
+        self.open_kinds.insert(kind.clone());
+        Ok(())
+    }
+
+    /// Whether `kind` keeps undeclared attributes ([`Registry::open_attributes`]): it, or
+    /// one of its ancestors, was opened.
+    pub fn has_open_attributes(&self, kind: &CategoryId) -> bool {
+        if self.open_kinds.is_empty() {
+            return false;
+        }
+        self.kind(kind).is_some_and(|k| {
+            self.kind_ancestors(k)
+                .iter()
+                .any(|a| self.open_kinds.contains(&a.id))
+        })
     }
 
     /// Sets which Kinds a Link Kind may connect.

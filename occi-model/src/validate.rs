@@ -717,14 +717,19 @@ impl Registry {
 
     /// Checks a value given by the client for `name`. `current` is the entity's value in an
     /// update (an immutable attribute may be repeated with it) and `None` at creation.
+    /// With `open` (the Kind's attributes are open), an undefined attribute is kept as given.
     fn check_given(
         defs: &Defs<'_>,
+        open: bool,
         name: &str,
         value: &AttributeValue,
         stage: Stage<'_>,
         out: &mut Collector,
     ) -> Option<AttributeValue> {
         let Some(definition) = defs.get(name) else {
+            if open && !core_attr::is_core(name) {
+                return Some(value.clone());
+            }
             out.push(
                 name,
                 Rule::UnknownAttribute,
@@ -777,7 +782,7 @@ impl Registry {
 
     /// Checks the Core fields and attributes of a new entity, applies defaults, and checks
     /// required attributes. Stores coerced values into `entity`.
-    fn create_attributes(entity: &mut Entity, defs: &Defs<'_>, out: &mut Collector) {
+    fn create_attributes(entity: &mut Entity, defs: &Defs<'_>, open: bool, out: &mut Collector) {
         let mut given: HashSet<String> = HashSet::new();
         for &name in core_names(entity) {
             let Some(value) = entity.attribute_value(name) else {
@@ -787,7 +792,7 @@ impl Registry {
                 continue;
             }
             given.insert(name.to_owned());
-            if let Some(checked) = Self::check_given(defs, name, &value, Stage::Create, out)
+            if let Some(checked) = Self::check_given(defs, open, name, &value, Stage::Create, out)
                 && checked != value
                 && let Err(message) = set_core(entity, name, Some(&checked))
             {
@@ -805,7 +810,8 @@ impl Registry {
                 );
                 continue;
             }
-            if let Some(checked) = Self::check_given(defs, name.as_str(), value, Stage::Create, out)
+            if let Some(checked) =
+                Self::check_given(defs, open, name.as_str(), value, Stage::Create, out)
             {
                 attributes.insert(name.clone(), checked);
             }
@@ -1038,7 +1044,7 @@ impl Registry {
         }
         let effective = self.effective_attributes(&kind, &mixins);
         let defs: Defs<'_> = effective.iter().map(|d| (d.name.as_str(), *d)).collect();
-        Self::create_attributes(entity, &defs, out);
+        Self::create_attributes(entity, &defs, self.has_open_attributes(&kind), out);
         match entity {
             Entity::Link(link) => self.check_link(link, lookup, owner, out),
             Entity::Resource(resource) => {
@@ -1220,6 +1226,7 @@ impl Registry {
             .collect();
         let effective = self.effective_attributes(&kind, &mixins);
         let defs: Defs<'_> = effective.iter().map(|d| (d.name.as_str(), *d)).collect();
+        let open = self.has_open_attributes(&kind);
 
         let mut result = current.clone();
         result.mixins_mut().clone_from(&mixins);
@@ -1253,9 +1260,14 @@ impl Registry {
             }
             given.insert(name.to_owned());
             let now = current.attribute_value(name);
-            if let Some(checked) =
-                Self::check_given(&defs, name, &value, Stage::Update(now.as_ref()), &mut out)
-                && let Err(message) = set_core(&mut result, name, Some(&checked))
+            if let Some(checked) = Self::check_given(
+                &defs,
+                open,
+                name,
+                &value,
+                Stage::Update(now.as_ref()),
+                &mut out,
+            ) && let Err(message) = set_core(&mut result, name, Some(&checked))
             {
                 out.push(name, Rule::WrongType, message);
             }
@@ -1271,18 +1283,26 @@ impl Registry {
                 continue;
             }
             let now = current.attributes().get(name);
-            if let Some(checked) =
-                Self::check_given(&defs, name.as_str(), value, Stage::Update(now), &mut out)
-            {
+            if let Some(checked) = Self::check_given(
+                &defs,
+                open,
+                name.as_str(),
+                value,
+                Stage::Update(now),
+                &mut out,
+            ) {
                 result.attributes_mut().insert(name.clone(), checked);
             }
         }
 
         // Attributes of Mixins no longer associated go; the defaults of newly associated
         // Mixins override current values (I12 §3.5.2).
-        result
-            .attributes_mut()
-            .retain(|name, _| defs.contains_key(name.as_str()));
+        // Undefined attributes of an open Kind stay.
+        if !open {
+            result
+                .attributes_mut()
+                .retain(|name, _| defs.contains_key(name.as_str()));
+        }
         self.apply_added_defaults(&mut result, &added, &defs, &given, &mut out);
         Self::apply_defaults(&mut result, &defs, &given, &mut out);
         Self::check_required(&result, &defs, &given, &mut out);
@@ -1460,8 +1480,13 @@ impl Registry {
             );
         }
         let mut checked = ActionInvocation::new(id.clone());
+        let open = self.has_open_attributes(entity.kind());
         for (name, value) in &invocation.attributes {
             let Some(definition) = action.attribute(name) else {
+                if open {
+                    checked.attributes.insert(name.clone(), value.clone());
+                    continue;
+                }
                 out.push(
                     name,
                     Rule::UnknownParameter,

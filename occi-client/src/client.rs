@@ -1145,7 +1145,7 @@ fn choose_format(forced: Option<Format>, dialect: Dialect, answered: MediaType) 
                 media_type: MediaType::TextOcci,
                 dialect,
             },
-            Dialect::Occi => Format {
+            _ => Format {
                 media_type: match answered {
                     MediaType::UriList => MediaType::TextPlain,
                     m => m,

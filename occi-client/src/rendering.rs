@@ -8,23 +8,12 @@ use bytes::Bytes;
 use http::Response;
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use occi_model::{ActionInvocation, Category, Entity, Location, Registry};
+pub use occi_render::Dialect;
 use occi_render::media::{MediaType, parse_content_type};
 use occi_render::text::{self, CategoryRepr, TextDocument};
 use occi_render::{Deviation, Filter, ParseError, ParseOptions, Parsed, json, uri_list};
 
 use crate::error::{Error, ErrorKind};
-
-/// The family of wire formats a server speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Dialect {
-    /// The OCCI specifications (1.1 and 1.2 text renderings, GFD.225 JSON).
-    Occi,
-    /// PySSF 0.4.7 and the Hurtle peers built on it: `application/occi+json` is PySSF's
-    /// pre-standard JSON, requests are written as `text/occi`, every value arrives quoted,
-    /// creates may answer 200 and deletes answer `OK`.
-    PySsf,
-}
 
 /// A rendering: a media type in a dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -51,6 +51,7 @@
 
 pub use occi_model;
 
+mod dialect;
 mod document;
 mod error;
 pub mod json;
@@ -58,6 +59,7 @@ pub mod media;
 pub mod text;
 pub mod uri_list;
 
+pub use dialect::Dialect;
 pub use document::Filter;
 pub use error::{
     Deviation, DeviationKind, Diagnostic, ParseError, ParseErrorKind, ParseOptions, Parsed,

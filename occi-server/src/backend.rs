@@ -219,6 +219,13 @@ impl<'a> Hook<'a> {
 pub trait Backend: Send + Sync + 'static {
     /// A new entity, validated, with its id and location set: refuse it, or set
     /// server-owned attributes.
+    ///
+    /// The hook may also give the entity an id of its own, for a service whose ids come
+    /// from elsewhere (a name the client chose, an id another system assigned): created by
+    /// POST without a proposed `occi.core.id`, the entity is then served at `<kind
+    /// location><id>` (the id must be a valid path segment; 409 when that place or id is
+    /// taken). An entity the client placed (PUT to a path, or a proposed id) keeps its
+    /// location: an id the hook gives must name it (400 otherwise).
     fn create(
         &self,
         hook: Hook<'_>,

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use occi_render::Dialect;
 use occi_render::media::MediaType;
 
 /// How the server behaves: renderings, limits, base URL, parsing strictness.
@@ -34,6 +35,8 @@ pub(crate) struct Config {
     /// Product tokens after `OCCI/x.y` in the `Server` header: profile claims such as
     /// `OCCI-CRTP/1.1`.
     pub(crate) profile_tokens: Vec<String>,
+    /// The wire dialect of the responses (the OCCI specifications by default).
+    pub(crate) dialect: Dialect,
 }
 
 impl Default for Config {
@@ -57,6 +60,7 @@ impl Default for Config {
             strict: false,
             server_name: concat!("occi-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
             profile_tokens: Vec::new(),
+            dialect: Dialect::Occi,
         }
     }
 }

@@ -76,6 +76,7 @@ pub use backend::{
 };
 pub use config::ConfigError;
 pub use identity::Identity;
+pub use occi_render::Dialect;
 #[cfg(feature = "hyper")]
 pub use serve::{ServeConfig, serve};
 pub use server::{Occi, OcciBuilder};

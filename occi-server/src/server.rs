@@ -59,8 +59,8 @@ use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
 use occi_model::{CategoryId, OcciVersion, Registry};
-use occi_render::ParseOptions;
 use occi_render::media::{self, MediaType};
+use occi_render::{Dialect, ParseOptions};
 
 use crate::action::{ActionHandler, NotImplemented};
 use crate::backend::{Backend, Backends, Hook, Lifecycle, LifecycleTarget};
@@ -268,6 +268,31 @@ impl<S, A> OcciBuilder<S, A> {
         self
     }
 
+    /// The wire dialect the server answers in. Default: [`Dialect::Occi`].
+    ///
+    /// With [`Dialect::PySsf`] the server answers as PySSF 0.4.7 did, which the peers of
+    /// Hurtle (its Service Manager, Cloud Controller and Service Orchestrators) read:
+    ///
+    /// * `application/occi+json` (and `application/json`) is PySSF's pre-standard JSON
+    ///   ([`occi_render::json::pyssf`]): an entity as `{kind, mixins, attributes, actions,
+    ///   links}`, a listing as a bare array of entities (`[]` when empty), the query
+    ///   interface as an array of categories with relative locations;
+    /// * the query interface lists the service's categories before the core Kinds (PySSF's
+    ///   peers take the first Kind with a `related` as the service's), and in the text
+    ///   renderings gives each location as an absolute URL (`location="http://host/app/"`),
+    ///   built like `Location` headers;
+    /// * errors are plain text whatever the `Accept`;
+    /// * a create (201) and an answer without structures say `OK` in the body in every
+    ///   rendering.
+    ///
+    /// Requests are read the same in both dialects (leniently, PySSF's Categories without
+    /// `class` included).
+    #[must_use]
+    pub fn dialect(mut self, dialect: Dialect) -> Self {
+        self.config.dialect = dialect;
+        self
+    }
+
     /// Adds a product token after `OCCI/x.y` in the `Server` header, claiming a profile the
     /// server implements, such as `OCCI-CRTP/1.1` for the Compute Resource Templates Profile
     /// (its small, medium and large templates must then be registered).
@@ -416,10 +441,10 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         let (parts, body) = request.into_parts();
         let mut response = match self.prepare(parts, body).await {
             Ok((ctx, operation)) => match self.run(&ctx, &operation).await {
-                Ok(reply) => respond::reply(reply, ctx.media, &ctx.base),
-                Err(failure) => respond::failure(&failure, Some(ctx.media)),
+                Ok(reply) => respond::reply(reply, ctx.media, &ctx.base, self.config().dialect),
+                Err(failure) => respond::failure(&failure, self.error_media(Some(ctx.media))),
             },
-            Err((failure, media)) => respond::failure(&failure, media),
+            Err((failure, media)) => respond::failure(&failure, self.error_media(media)),
         };
         self.finish(&mut response, is_head);
         tracing::info!(
@@ -586,6 +611,15 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             ));
         }
         Ok(())
+    }
+
+    /// The rendering of an error answer: the negotiated one, but never JSON in the PySSF
+    /// dialect (PySSF's errors are plain text).
+    fn error_media(&self, media: Option<MediaType>) -> Option<MediaType> {
+        match self.config().dialect {
+            Dialect::PySsf => None,
+            _ => media,
+        }
     }
 
     /// Headers every response carries; HEAD loses its body.

@@ -261,11 +261,27 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             Entity::Link(_) => Vec::new(),
         };
         let backend = self.backend_of(&ctx.registry, entity.kind());
+        let placed = entity.id().cloned();
         backend
             .create(hook, &mut entity)
             .await
             .map_err(|e| Failure::backend(&e))?;
+        let mut inline = inline;
+        let renamed = if entity.id() == placed.as_ref() {
+            Ok(location)
+        } else {
+            self.rename(
+                &mut entity,
+                &mut inline,
+                &kind_location,
+                &location,
+                at,
+                proposed,
+            )
+            .await
+        };
         attempt.prepared(&backend, Event::Created(entity.clone()));
+        let location = renamed?;
         changes.push(Change::Put {
             entity,
             expect: Expect::Absent,
@@ -291,6 +307,69 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             revision: None,
             payload: Payload::Locations(vec![location]),
         })
+    }
+
+    /// Places a new entity whose backend's create hook gave it an id of its own (a service
+    /// whose ids come from elsewhere): at `<kind location><segment the id names>` when it is
+    /// created by POST without a proposed id, with its inline links following it. A PUT to a
+    /// chosen path, or a proposed id, keeps its place: an id the hook gives must then name
+    /// that place (400 otherwise: the request puts the entity where the service would not).
+    #[allow(clippy::too_many_arguments)]
+    async fn rename(
+        &self,
+        entity: &mut Entity,
+        inline: &mut [Link],
+        kind_location: &Location,
+        placed: &Location,
+        at: Option<&Location>,
+        proposed: bool,
+    ) -> Result<Location, Failure> {
+        let Some(id) = entity.id().cloned() else {
+            return Err(Failure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the backend removed the id of the new entity",
+            ));
+        };
+        let segment = segment_of(&id).ok_or_else(|| {
+            Failure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!(
+                    "the backend gave the new entity the id {id}, which cannot name a location"
+                ),
+            )
+        })?;
+        let location = Location::new(&format!("{kind_location}{segment}")).map_err(|e| {
+            Failure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the backend's id {id}: {e}"),
+            )
+        })?;
+        if &location == placed {
+            return Ok(location);
+        }
+        if at.is_some() || proposed {
+            return Err(Failure::bad_request(format!(
+                "the service names this entity {id}, which places it at {location}, not at {placed} where the request puts it"
+            )));
+        }
+        if self.find_id(&TenantFilter::Any, &id).await?.is_some()
+            || self
+                .get_stored(&TenantFilter::Any, &location)
+                .await?
+                .is_some()
+        {
+            return Err(Failure::new(
+                StatusCode::CONFLICT,
+                format!("an entity with the id {id} exists already at {location}"),
+            ));
+        }
+        set_location(entity, &location);
+        for link in inline.iter_mut() {
+            if link.source.as_ref() == Some(placed) {
+                link.source = Some(location.clone());
+            }
+        }
+        Ok(location)
     }
 
     /// Gives every inline link of a new resource an id, a location and its source.

@@ -6,25 +6,30 @@
 // The mutant table and the set-up of the three components read best in one piece each.
 #![allow(clippy::too_many_lines)]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::convert::Infallible;
 use std::fmt::Write as _;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
 use occi_conformance::catalogue::Profile;
 use occi_conformance::checks::hurtle::HurtleOptions;
 use occi_conformance::outcome::Outcome;
 use occi_conformance::results::{RunOptions, RunReport};
 use occi_conformance::runner::{RunConfig, run_with_hurtle};
 use occi_conformance::transport::HttpTransport;
-use occi_hurtle::cc::{CcServer, TaskDeployer};
-use occi_hurtle::client::{HttpClient, Proxy};
-use occi_hurtle::server::{Handler, serve};
-use occi_hurtle::sm::{Manifest, ServiceParams, SmConfig, SmServer, Timings, Tokens};
-use occi_hurtle::so::{SimulatedStack, SimulatedTimings, SoServer, StackSo};
+use occi_hurtle::cc::{self, Deployer as _, TaskDeployer};
+use occi_hurtle::sm::{self, Manifest, ServiceParams, SmConfig, Timings, Tokens};
+use occi_hurtle::so::{self, SimulatedStack, SimulatedTimings, StackSo};
+use occi_server::{InMemoryStore, OcciBody};
 
 /// What a request was, for the response rewriters.
 #[derive(Debug, Clone)]
@@ -40,30 +45,64 @@ type Before = fn(&mut Request<Bytes>) -> Option<Response<Bytes>>;
 /// Rewrites a response.
 type After = fn(&Seen, Response<Bytes>) -> Response<Bytes>;
 
-struct Mutated<H> {
-    inner: H,
+/// A component's HTTP service with one requirement broken by `before` and `after`.
+#[derive(Clone)]
+struct Mutated<S> {
+    inner: S,
     before: Before,
     after: After,
 }
 
-impl<H: Handler> Handler for Mutated<H> {
-    async fn handle(&self, mut request: Request<Bytes>) -> Response<Bytes> {
-        let seen = Seen {
-            method: request.method().clone(),
-            path: request.uri().path().to_owned(),
-            query: request.uri().query().unwrap_or("").to_owned(),
-            accept: request
-                .headers()
-                .get("accept")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_owned(),
-        };
-        if let Some(r) = (self.before)(&mut request) {
-            return r;
-        }
-        let response = self.inner.handle(request).await;
-        (self.after)(&seen, response)
+impl<S> tower_service::Service<Request<Incoming>> for Mutated<S>
+where
+    S: tower_service::Service<
+            Request<Full<Bytes>>,
+            Response = Response<OcciBody>,
+            Error = Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<OcciBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<OcciBody>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Incoming>) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move {
+            let (parts, body) = request.into_parts();
+            let body = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
+            let mut request = Request::from_parts(parts, body);
+            let seen = Seen {
+                method: request.method().clone(),
+                path: request.uri().path().to_owned(),
+                query: request.uri().query().unwrap_or("").to_owned(),
+                accept: request
+                    .headers()
+                    .get("accept")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned(),
+            };
+            if let Some(r) = (this.before)(&mut request) {
+                return Ok(r.map(OcciBody::new));
+            }
+            let response = occi_hurtle::handle(this.inner, request).await;
+            let mut response = (this.after)(&seen, response);
+            // A rewritten body has its own length.
+            let length = HeaderValue::from(response.body().len());
+            response.headers_mut().insert("content-length", length);
+            Ok(response.map(OcciBody::new))
+        })
     }
 }
 
@@ -354,6 +393,10 @@ fn mutants() -> Vec<Mutant> {
     ]
 }
 
+fn memory() -> cc::AnyStore {
+    Arc::new(InMemoryStore::new())
+}
+
 async fn run(profile: Profile, before: Before, after: After) -> RunReport {
     let fast = SimulatedTimings {
         create: Duration::from_millis(30),
@@ -363,21 +406,22 @@ async fn run(profile: Profile, before: Before, after: After) -> RunReport {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let cc = Arc::new(Mutated {
-        inner: CcServer::new(TaskDeployer::new(fast.clone())),
+    let cc_deployer = Arc::new(TaskDeployer::new(fast.clone()));
+    let cc = Mutated {
+        inner: cc::service(Arc::clone(&cc_deployer), memory()).unwrap(),
         before,
         after,
-    });
-    let so = Arc::new(Mutated {
-        inner: SoServer::new(StackSo::new(SimulatedStack::new(fast, Vec::new()))),
+    };
+    let so = Mutated {
+        inner: so::service(StackSo::new(SimulatedStack::new(fast, Vec::new()))).unwrap(),
         before,
         after,
-    });
+    };
     let shutdown = async {
         let _ = stopped.await;
     };
     let (cc_stop, cc_stopped) = tokio::sync::oneshot::channel::<()>();
-    let sm_cc = Arc::new(CcServer::new(
+    let sm_deployer = Arc::new(
         TaskDeployer::new(SimulatedTimings {
             create: Duration::from_millis(30),
             update: Duration::from_millis(30),
@@ -387,50 +431,60 @@ async fn run(profile: Profile, before: Before, after: After) -> RunReport {
             "mcn.endpoint.api".to_owned(),
             "127.0.0.1:1".to_owned(),
         )]),
-    ));
+    );
     let server = match profile {
-        Profile::Cc => tokio::spawn(serve(listener, Arc::clone(&cc), shutdown)),
+        Profile::Cc => tokio::spawn(occi_server::serve(listener, cc, shutdown)),
         Profile::Sm => {
             let cc_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let cc_url = format!("http://{}", cc_listener.local_addr().unwrap());
-            tokio::spawn(serve(cc_listener, Arc::clone(&sm_cc), async {
+            let sm_cc = cc::service(Arc::clone(&sm_deployer), memory()).unwrap();
+            tokio::spawn(occi_server::serve(cc_listener, sm_cc, async {
                 let _ = cc_stopped.await;
             }));
             let ms = Duration::from_millis(10);
-            let sm = SmServer::new(SmConfig {
-                manifest: Manifest::from_json(
-                    r#"{"service_type": "http://schemas.mobile-cloud-networking.eu/occi/sm#sample_so",
+            let sm = sm::service(
+                SmConfig {
+                    manifest: Manifest::from_json(
+                        r#"{"service_type": "http://schemas.mobile-cloud-networking.eu/occi/sm#sample_so",
                         "service_description": "Test sample service",
                         "service_attributes": {"mcn.endpoint.p3": "immutable"}}"#,
-                )
-                .unwrap(),
-                cc_url,
-                cc_credentials: ("sm".to_owned(), "pw".to_owned()),
-                bundle: "occi-hurtle/so".to_owned(),
-                design_uri: "http://127.0.0.1:5000/v2.0".to_owned(),
-                params: ServiceParams::default(),
-                tokens: Tokens::new(std::iter::once(("t".to_owned(), "demo".to_owned())).collect()),
-                timings: Timings {
-                    activate: ms,
-                    deploy: ms,
-                    provision: ms,
-                    update: ms,
-                    phase_timeout: Duration::from_secs(10),
+                    )
+                    .unwrap(),
+                    cc_url,
+                    cc_credentials: ("sm".to_owned(), "pw".to_owned()),
+                    bundle: "occi-hurtle/so".to_owned(),
+                    design_uri: "http://127.0.0.1:5000/v2.0".to_owned(),
+                    params: ServiceParams::default(),
+                    tokens: Tokens::new(
+                        std::iter::once(("t".to_owned(), "demo".to_owned())).collect(),
+                    )
+                    .into(),
+                    timings: Timings {
+                        activate: ms,
+                        deploy: ms,
+                        provision: ms,
+                        update: ms,
+                        phase_timeout: Duration::from_secs(10),
+                    },
+                    transport: occi_client::HttpTransport::without_proxy(),
+                    call_timeout: Duration::from_secs(10),
+                    dependencies: BTreeMap::new(),
+                    service_identity: ("sm".to_owned(), "service".to_owned()),
                 },
-                client: HttpClient::new(Proxy::default(), Duration::from_secs(10)),
-            })
+                memory(),
+            )
             .unwrap();
-            tokio::spawn(serve(
+            tokio::spawn(occi_server::serve(
                 listener,
-                Arc::new(Mutated {
+                Mutated {
                     inner: sm,
                     before,
                     after,
-                }),
+                },
                 shutdown,
             ))
         }
-        _ => tokio::spawn(serve(listener, so, shutdown)),
+        _ => tokio::spawn(occi_server::serve(listener, so, shutdown)),
     };
     let headers: Vec<(HeaderName, HeaderValue)> = match profile {
         Profile::Cc => vec![(
@@ -471,8 +525,8 @@ async fn run(profile: Profile, before: Before, after: After) -> RunReport {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
     let _ = cc_stop.send(());
-    cc.inner.shutdown().await;
-    sm_cc.shutdown().await;
+    cc_deployer.shutdown().await;
+    sm_deployer.shutdown().await;
     report
 }
 

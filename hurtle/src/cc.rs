@@ -30,24 +30,31 @@
 //! * `shutdown`: nothing, or delete the apps if they must not outlive the CC.
 //!
 //! Such a deployer talks to the API server with a Kubernetes client crate and is passed to
-//! [`CcServer::new`] in place of the process deployer.
+//! [`service`] in place of the process deployer.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
 use occi_model::{
-    Action, AttributeDefinition, AttributeName, AttributeType, Category, CategoryId, Kind, Location,
+    Action, ActionInvocation, AttributeDefinition, AttributeName, AttributeType, AttributeValue,
+    CategoryId, Entity, EntityId, Kind, Location, OcciVersion, Registry,
+};
+use occi_server::auth::{AuthError, AuthLayer, Authenticate, Authenticated};
+use occi_server::{
+    ActionOutcome, Backend, BackendError, BackendErrorKind, ConfigError, Deletion, DynStore, Event,
+    Hook, Identity, NotImplemented, OcciService,
 };
 use tokio::process::{Child, Command};
 use tokio::sync::Mutex;
 
-use crate::server::Handler;
-use crate::wire::{self, APP_ACTION_SCHEME, EntityView, Incoming, PLATFORM_SCHEME};
+/// The scheme of the CC Kind `app`.
+pub const PLATFORM_SCHEME: &str = "http://schemas.ogf.org/occi/platform#";
+/// The scheme of the CC actions `start` and `stop`.
+pub const APP_ACTION_SCHEME: &str = "http://schemas.ogf.org/occi/platform/app/action#";
 
 /// The longest `occi.app.name` (Hurtle's CC limit; OpenShift names derive from it).
 pub const MAX_NAME_LEN: usize = 24;
@@ -103,10 +110,15 @@ pub trait Deployer: Send + Sync + 'static {
 struct Running {
     child: Child,
     port: u16,
+    /// The write end of the child's stdin: when this process ends, however it ends, the
+    /// child reads end-of-file and stops (`occi-hurtle so --exit-on-stdin-eof`).
+    _stdin: Option<tokio::process::ChildStdin>,
 }
 
-/// The default deployer: each app is an `occi-hurtle so --listen 127.0.0.1:<port>` child
-/// process (the app's `env` in its environment), on a port free when it is started.
+/// The default deployer: each app is an `occi-hurtle so --listen 127.0.0.1:<port>
+/// --exit-on-stdin-eof` child process (the app's `env` in its environment), on a port free
+/// when it is started. The deployer holds each child's stdin as a pipe, so a child stops
+/// when the CC ends, even when the CC is killed with SIGKILL and cannot stop it.
 #[derive(Debug)]
 pub struct ProcessDeployer {
     program: PathBuf,
@@ -115,7 +127,7 @@ pub struct ProcessDeployer {
 }
 
 impl ProcessDeployer {
-    /// Runs `program so --listen … <so_args>` for each app.
+    /// Runs `program so --listen … --exit-on-stdin-eof <so_args>` for each app.
     pub fn new(program: PathBuf, so_args: Vec<String>) -> Self {
         Self {
             program,
@@ -145,19 +157,28 @@ impl Deployer for ProcessDeployer {
         if children.contains_key(&app.name) {
             return Err(DeployError(format!("{} is running already", app.name)));
         }
-        let child = Command::new(&self.program)
+        let mut child = Command::new(&self.program)
             .arg("so")
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
+            .arg("--exit-on-stdin-eof")
             .args(&self.so_args)
             .envs(app.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| DeployError(format!("starting {}: {e}", self.program.display())))?;
+        let stdin = child.stdin.take();
         tracing::info!(app = %app.name, pid = child.id(), port, "SO started");
-        children.insert(app.name.clone(), Running { child, port });
+        children.insert(
+            app.name.clone(),
+            Running {
+                child,
+                port,
+                _stdin: stdin,
+            },
+        );
         Ok(format!("127.0.0.1:{port}"))
     }
 
@@ -257,10 +278,10 @@ impl Deployer for TaskDeployer {
             self.timings.clone(),
             self.outputs.clone(),
         ));
+        let service = crate::so::service(so).map_err(|e| DeployError(e.to_string()))?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let server = std::sync::Arc::new(crate::so::SoServer::new(so));
-            let _ = crate::server::serve(listener, server, async {
+            let _ = occi_server::serve(listener, service, async {
                 let _ = stopped.await;
             })
             .await;
@@ -294,13 +315,6 @@ impl Deployer for TaskDeployer {
     }
 }
 
-#[derive(Debug, Clone)]
-struct App {
-    spec: AppSpec,
-    url: String,
-    running: bool,
-}
-
 fn platform(term: &str) -> CategoryId {
     format!("{PLATFORM_SCHEME}{term}")
         .parse()
@@ -311,6 +325,11 @@ fn app_action(term: &str) -> CategoryId {
     format!("{APP_ACTION_SCHEME}{term}")
         .parse()
         .expect("valid app action")
+}
+
+/// The id of the Kind `app`.
+pub fn app_kind() -> CategoryId {
+    platform("app")
 }
 
 /// Checks an app name: 1 to 24 characters, lowercase letters, digits and inner `-` (what
@@ -353,265 +372,308 @@ pub fn parse_env(env: &str) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
-/// The OCCI interface of a CC over a [`Deployer`].
-#[derive(Debug)]
-pub struct CcServer<D> {
-    deployer: D,
-    apps: Mutex<BTreeMap<String, App>>,
+/// The CC's categories: the Kind `app` (OpenShift v3 attributes) and its actions `start` and
+/// `stop`, on the OCCI 1.1 core.
+pub fn registry() -> Registry {
+    let attr = |n: &str| {
+        AttributeDefinition::new(
+            AttributeName::new(n).expect("valid attribute name"),
+            AttributeType::String,
+        )
+    };
+    let kind = Kind::new(app_kind())
+        .with_title("A PaaS application.")
+        .with_parent(occi_model::ext::core::resource_id())
+        .with_location(Location::new("/app/").expect("valid location"))
+        .with_attribute(attr("occi.app.name").required())
+        .with_attribute(attr("occi.app.image").required())
+        .with_attribute(attr("occi.app.env"))
+        .with_attribute(attr("occi.app.state").immutable())
+        .with_attribute(attr("occi.app.url").immutable())
+        .with_action(app_action("start"))
+        .with_action(app_action("stop"));
+    let mut registry = Registry::new(OcciVersion::V1_1);
+    for a in ["start", "stop"] {
+        registry
+            .register_action(Action::new(app_action(a)))
+            .expect("the app actions are new");
+    }
+    registry
+        .register_kind(kind)
+        .expect("the app Kind is consistent");
+    registry
 }
 
-impl<D: Deployer> CcServer<D> {
-    /// A CC deploying through `deployer`.
-    pub fn new(deployer: D) -> Self {
-        Self {
-            deployer,
-            apps: Mutex::new(BTreeMap::new()),
+/// The tenant every CC app belongs to: like Hurtle's CC, this one does not tell its callers
+/// apart.
+pub const CC_TENANT: &str = "cc";
+
+/// Hurtle's CC check: a request must carry an `Authorization` header (401 `Please provide
+/// authentication headers.` otherwise); the credentials themselves are not verified.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AuthorizationPresent;
+
+impl Authenticate for AuthorizationPresent {
+    async fn authenticate(&self, request: &http::request::Parts) -> Result<Identity, AuthError> {
+        if request.headers.contains_key(http::header::AUTHORIZATION) {
+            Ok(Identity::new("cc-client", CC_TENANT))
+        } else {
+            Err(AuthError::missing("Please provide authentication headers."))
         }
     }
 
-    /// The deployer.
-    pub fn deployer(&self) -> &D {
-        &self.deployer
+    fn challenges(&self) -> Vec<http::HeaderValue> {
+        vec![http::HeaderValue::from_static(
+            "Basic realm=\"occi-hurtle cc\"",
+        )]
+    }
+}
+
+fn text(entity: &Entity, name: &str) -> String {
+    entity
+        .attributes()
+        .get(name)
+        .map(crate::so::value_text)
+        .unwrap_or_default()
+}
+
+fn set_text(entity: &mut Entity, name: &str, value: impl Into<String>) {
+    if let Ok(n) = AttributeName::new(name) {
+        entity
+            .attributes_mut()
+            .insert(n, AttributeValue::String(value.into()));
+    }
+}
+
+fn bad(message: impl Into<String>) -> BackendError {
+    BackendError::new(BackendErrorKind::BadRequest, message)
+}
+
+/// What the app of `entity` is: name, image, environment.
+fn spec(entity: &Entity) -> Result<AppSpec, BackendError> {
+    let name = text(entity, "occi.app.name");
+    check_name(&name).map_err(bad)?;
+    let image = text(entity, "occi.app.image").trim().to_owned();
+    if image.is_empty() || image.contains(char::is_whitespace) {
+        return Err(bad(
+            "Please provide a valid docker image name. (occi.app.image)",
+        ));
+    }
+    let env = parse_env(&text(entity, "occi.app.env")).map_err(bad)?;
+    Ok(AppSpec { name, image, env })
+}
+
+/// The Backend of the Kind `app`: each app is deployed by a [`Deployer`]. The stored
+/// `occi.app.state` says whether it should run (`active`) or was stopped (`inactive`); a
+/// read reports whether it serves now.
+#[derive(Debug)]
+pub struct AppBackend<D> {
+    deployer: Arc<D>,
+}
+
+impl<D: Deployer> AppBackend<D> {
+    /// The backend deploying through `deployer`.
+    pub fn new(deployer: Arc<D>) -> Self {
+        Self { deployer }
+    }
+}
+
+impl<D: Deployer> Backend for AppBackend<D> {
+    async fn create(&self, _hook: Hook<'_>, entity: &mut Entity) -> Result<(), BackendError> {
+        crate::so::values_as_text(entity);
+        let spec = spec(entity)?;
+        let id = EntityId::new(&spec.name).map_err(|e| bad(format!("occi.app.name: {e}")))?;
+        let named = format!("/app/{}", spec.name);
+        if !crate::placed_by_server(entity)
+            && entity.location().map(Location::as_str) != Some(&named)
+        {
+            return Err(bad(format!(
+                "an app lives at the path its occi.app.name names: PUT it at {named}"
+            )));
+        }
+        let url = self
+            .deployer
+            .deploy(&spec)
+            .await
+            .map_err(|e| BackendError::new(BackendErrorKind::Conflict, e.0))?;
+        if let Entity::Resource(r) = entity {
+            r.id = Some(id);
+        }
+        set_text(entity, "occi.app.url", url);
+        set_text(entity, "occi.app.state", AppState::Active.as_str());
+        Ok(())
     }
 
-    /// Stops every app (call when the CC stops).
-    pub async fn shutdown(&self) {
-        self.apps.lock().await.clear();
-        self.deployer.shutdown().await;
-    }
-
-    /// The Kind `app`, its actions, then the core Kinds.
-    pub fn categories() -> Vec<Category> {
-        let attr = |n: &str| {
-            AttributeDefinition::new(
-                AttributeName::new(n).expect("valid attribute name"),
-                AttributeType::String,
-            )
-        };
-        let kind = Kind::new(platform("app"))
-            .with_title("A PaaS application.")
-            .with_parent(occi_model::ext::core::resource_id())
-            .with_location(Location::new("/app/").expect("valid location"))
-            .with_attribute(attr("occi.app.name").required())
-            .with_attribute(attr("occi.app.image").required())
-            .with_attribute(attr("occi.app.env"))
-            .with_attribute(attr("occi.app.state").immutable())
-            .with_attribute(attr("occi.app.url").immutable())
-            .with_action(app_action("start"))
-            .with_action(app_action("stop"));
-        let mut out = vec![
-            Category::Kind(kind),
-            Category::Action(Action::new(app_action("start"))),
-            Category::Action(Action::new(app_action("stop"))),
-        ];
-        out.extend(crate::core_kinds());
-        out
-    }
-
-    async fn view(&self, app: &App) -> EntityView {
-        let state = if app.running {
-            self.deployer.state(&app.spec.name).await
+    async fn retrieve(&self, _hook: Hook<'_>, entity: &mut Entity) -> Result<(), BackendError> {
+        let name = text(entity, "occi.app.name");
+        let wanted = text(entity, "occi.app.state") == AppState::Active.as_str();
+        let state = if wanted {
+            self.deployer.state(&name).await
         } else {
             AppState::Inactive
         };
-        let env: Vec<String> = app
-            .spec
-            .env
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        EntityView {
-            kind: platform("app"),
-            location: format!("/app/{}", app.spec.name),
-            actions: vec![app_action(if app.running { "stop" } else { "start" })],
-            attributes: vec![
-                ("occi.core.id".to_owned(), app.spec.name.clone()),
-                ("occi.app.name".to_owned(), app.spec.name.clone()),
-                ("occi.app.image".to_owned(), app.spec.image.clone()),
-                ("occi.app.env".to_owned(), env.join("::")),
-                ("occi.app.state".to_owned(), state.as_str().to_owned()),
-                ("occi.app.url".to_owned(), app.url.clone()),
-            ],
+        set_text(entity, "occi.app.state", state.as_str());
+        if let Entity::Resource(r) = entity {
+            r.actions = vec![app_action(if wanted { "stop" } else { "start" })];
+        }
+        Ok(())
+    }
+
+    async fn update(
+        &self,
+        _hook: Hook<'_>,
+        _current: &Entity,
+        _updated: &mut Entity,
+    ) -> Result<(), BackendError> {
+        Err(bad(
+            "an app is not updated; POST ?action=start or ?action=stop",
+        ))
+    }
+
+    async fn replace(
+        &self,
+        _hook: Hook<'_>,
+        _current: &Entity,
+        _replacement: &mut Entity,
+    ) -> Result<(), BackendError> {
+        Err(bad("an app is not replaced; DELETE it and create it anew"))
+    }
+
+    async fn delete(&self, _hook: Hook<'_>, _entity: &Entity) -> Result<Deletion, BackendError> {
+        Ok(Deletion::Now)
+    }
+
+    async fn action(
+        &self,
+        _hook: Hook<'_>,
+        entity: &Entity,
+        invocation: &ActionInvocation,
+    ) -> Result<Option<ActionOutcome>, BackendError> {
+        let name = text(entity, "occi.app.name");
+        let running = text(entity, "occi.app.state") == AppState::Active.as_str();
+        let mut after = entity.clone();
+        match (invocation.action.term().as_str(), running) {
+            ("stop", true) => {
+                self.deployer
+                    .undeploy(&name)
+                    .await
+                    .map_err(|e| BackendError::new(BackendErrorKind::Failed, e.0))?;
+                set_text(&mut after, "occi.app.state", AppState::Inactive.as_str());
+            }
+            ("start", false) => {
+                let url = self
+                    .deployer
+                    .deploy(&spec(entity)?)
+                    .await
+                    .map_err(|e| BackendError::new(BackendErrorKind::Failed, e.0))?;
+                set_text(&mut after, "occi.app.url", url);
+                set_text(&mut after, "occi.app.state", AppState::Active.as_str());
+            }
+            _ => return Err(bad("This action is currently not applicable.")),
+        }
+        Ok(Some(ActionOutcome::updated(after)))
+    }
+
+    async fn committed(&self, _hook: Hook<'_>, event: &Event) {
+        if let Event::Deleted(entity) = event {
+            let name = text(entity, "occi.app.name");
+            if let Err(e) = self.deployer.undeploy(&name).await {
+                tracing::warn!(app = %name, error = %e, "the app could not be stopped");
+            }
         }
     }
 
-    async fn create(&self, req: &Incoming) -> Response<Bytes> {
-        let doc = match req.document() {
-            Ok(d) => d,
-            Err(resp) => return resp,
-        };
-        if !wire::has_category(&doc, PLATFORM_SCHEME, "app") {
-            return wire::error(
-                StatusCode::BAD_REQUEST,
-                &format!(
-                    "Could not find a valid kind: send Category: app; scheme=\"{PLATFORM_SCHEME}\"; class=\"kind\""
-                ),
-            );
-        }
-        let attrs = wire::attributes(&doc);
-        let get = |n: &str| attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
-        let name = get("occi.app.name").unwrap_or("");
-        if let Err(message) = check_name(name) {
-            return wire::error(StatusCode::BAD_REQUEST, &message);
-        }
-        let image = get("occi.app.image").unwrap_or("").trim();
-        if image.is_empty() || image.contains(char::is_whitespace) {
-            return wire::error(
-                StatusCode::BAD_REQUEST,
-                "Please provide a valid docker image name. (occi.app.image)",
-            );
-        }
-        let env = match parse_env(get("occi.app.env").unwrap_or("")) {
-            Ok(e) => e,
-            Err(message) => return wire::error(StatusCode::BAD_REQUEST, &message),
-        };
-        let spec = AppSpec {
-            name: name.to_owned(),
-            image: image.to_owned(),
-            env,
-        };
-        let mut apps = self.apps.lock().await;
-        if apps.contains_key(name) {
-            return wire::error(
-                StatusCode::CONFLICT,
-                &format!("an app named {name:?} exists already at /app/{name}"),
-            );
-        }
-        let url = match self.deployer.deploy(&spec).await {
-            Ok(u) => u,
-            Err(e) => {
-                return wire::error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    &format!("the app could not be deployed: {e}"),
-                );
+    async fn aborted(&self, _hook: Hook<'_>, event: &Event) {
+        if let Event::Created(entity) = event {
+            let name = text(entity, "occi.app.name");
+            if let Err(e) = self.deployer.undeploy(&name).await {
+                tracing::warn!(app = %name, error = %e, "an app not created could not be stopped");
             }
-        };
-        apps.insert(
-            name.to_owned(),
-            App {
-                spec,
-                url,
-                running: true,
-            },
-        );
-        wire::created(req.media, &format!("{}/app/{name}", req.base))
-    }
-
-    async fn app(&self, req: &Incoming, name: &str) -> Response<Bytes> {
-        let mut apps = self.apps.lock().await;
-        let Some(app) = apps.get_mut(name) else {
-            return wire::not_found(&req.path);
-        };
-        match req.method {
-            Method::GET | Method::HEAD => {
-                let view = self.view(app).await;
-                wire::entity(req.media, StatusCode::OK, &view)
-            }
-            Method::DELETE => {
-                if let Err(e) = self.deployer.undeploy(name).await {
-                    return wire::error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        &format!("the app could not be stopped: {e}"),
-                    );
-                }
-                apps.remove(name);
-                wire::ok(req.media)
-            }
-            Method::POST => {
-                let doc = match req.document() {
-                    Ok(d) => d,
-                    Err(resp) => return resp,
-                };
-                let Some(action) = req.action().map(str::to_owned) else {
-                    return wire::error(
-                        StatusCode::BAD_REQUEST,
-                        "an app is not updated; POST ?action=start or ?action=stop",
-                    );
-                };
-                if !matches!(action.as_str(), "start" | "stop") {
-                    return wire::error(
-                        StatusCode::BAD_REQUEST,
-                        &format!("unknown action {action:?}; an app has start and stop"),
-                    );
-                }
-                if !wire::has_category(&doc, APP_ACTION_SCHEME, &action) {
-                    return wire::error(
-                        StatusCode::BAD_REQUEST,
-                        &format!(
-                            "the action needs its Category: {action}; scheme=\"{APP_ACTION_SCHEME}\"; class=\"action\""
-                        ),
-                    );
-                }
-                match (action.as_str(), app.running) {
-                    ("stop", true) => {
-                        if let Err(e) = self.deployer.undeploy(name).await {
-                            return wire::error(StatusCode::INTERNAL_SERVER_ERROR, &e.0);
-                        }
-                        app.running = false;
-                    }
-                    ("start", false) => match self.deployer.deploy(&app.spec).await {
-                        Ok(url) => {
-                            app.url = url;
-                            app.running = true;
-                        }
-                        Err(e) => return wire::error(StatusCode::INTERNAL_SERVER_ERROR, &e.0),
-                    },
-                    _ => {
-                        return wire::error(
-                            StatusCode::BAD_REQUEST,
-                            "This action is currently not applicable.",
-                        );
-                    }
-                }
-                let view = self.view(app).await;
-                wire::entity(req.media, StatusCode::OK, &view)
-            }
-            _ => wire::method_not_allowed("GET, HEAD, POST, DELETE"),
         }
-    }
-
-    async fn list(&self, req: &Incoming) -> Response<Bytes> {
-        let apps: Vec<App> = self.apps.lock().await.values().cloned().collect();
-        let mut views = Vec::with_capacity(apps.len());
-        for app in &apps {
-            views.push(self.view(app).await);
-        }
-        wire::collection(req.media, &req.base, &views)
     }
 }
 
-impl<D: Deployer> Handler for CcServer<D> {
-    async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
-        if request.headers().get(http::header::AUTHORIZATION).is_none() {
-            return wire::error(
-                StatusCode::UNAUTHORIZED,
-                "Please provide authentication headers.",
-            );
+/// A store chosen at run time (memory or SQLite).
+pub type AnyStore = Arc<dyn DynStore>;
+
+/// The HTTP service of a CC: the [`AuthorizationPresent`] check in front of its OCCI core.
+pub type CcService = Authenticated<OcciService<AnyStore, NotImplemented>, AuthorizationPresent>;
+
+/// The OCCI core of a CC deploying through `deployer`, keeping its apps in `store`.
+pub fn occi<D: Deployer>(
+    deployer: Arc<D>,
+    store: AnyStore,
+) -> Result<occi_server::Occi<AnyStore, NotImplemented>, ConfigError> {
+    crate::builder(registry())
+        .store(store)
+        .backend(app_kind(), AppBackend::new(deployer))
+        .default_backend(crate::OnlyOwnKinds)
+        .build()
+}
+
+/// The HTTP service of a CC deploying through `deployer`, keeping its apps in `store`,
+/// ready for [`occi_server::serve`].
+pub fn service<D: Deployer>(deployer: Arc<D>, store: AnyStore) -> Result<CcService, ConfigError> {
+    Ok(layer(occi(deployer, store)?))
+}
+
+/// The `Authorization` check in front of a CC's OCCI core.
+pub fn layer(occi: occi_server::Occi<AnyStore, NotImplemented>) -> CcService {
+    use tower_layer::Layer as _;
+    AuthLayer::new(AuthorizationPresent).layer(OcciService::new(occi))
+}
+
+/// The HTTP service of a CC over a `store` that may hold the apps of an earlier run, whose
+/// SOs stopped with it: each such app is kept, reported `inactive`, and started again by
+/// `?action=start` (or deleted). Returns the service and how many apps were stopped.
+pub async fn start<D: Deployer>(
+    deployer: Arc<D>,
+    store: AnyStore,
+) -> Result<(CcService, usize), ConfigError> {
+    use occi_server::Store as _;
+    let occi = occi(deployer, store)?;
+    let stored = occi
+        .store()
+        .scan(&occi_server::Scan::new(
+            occi_server::Scope::Kind(app_kind()),
+        ))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the stored apps could not be read");
+            Vec::new()
+        });
+    let lifecycle = occi.lifecycle();
+    let mut stopped = 0;
+    for s in stored {
+        if text(&s.entity, "occi.app.state") != AppState::Active.as_str() {
+            continue;
         }
-        let req = match Incoming::read(request) {
-            Ok(r) => r,
-            Err(resp) => return resp,
+        let Some(location) = s.entity.location().cloned() else {
+            continue;
         };
-        let path = req.path.clone();
-        match path.as_str() {
-            "/-/" | "/.well-known/org/ogf/occi/-/" => match req.method {
-                Method::GET | Method::HEAD => {
-                    wire::categories(req.media, &req.base, &Self::categories())
-                }
-                _ => wire::method_not_allowed("GET, HEAD"),
-            },
-            "/" | "/app/" => match req.method {
-                Method::GET | Method::HEAD => self.list(&req).await,
-                Method::POST if path == "/app/" => self.create(&req).await,
-                _ if path == "/app/" => wire::method_not_allowed("GET, HEAD, POST"),
-                _ => wire::method_not_allowed("GET, HEAD"),
-            },
-            p => match p.strip_prefix("/app/") {
-                Some(name) if !name.is_empty() && !name.contains('/') => self.app(&req, name).await,
-                _ => wire::not_found(p),
-            },
+        let changed = lifecycle
+            .change(
+                &location,
+                occi_server::Expect::Revision(s.revision),
+                |entity| {
+                    set_text(entity, "occi.app.state", AppState::Inactive.as_str());
+                },
+            )
+            .await;
+        match changed {
+            Ok(_) => stopped += 1,
+            Err(e) => {
+                tracing::warn!(app = %location, error = %e, "an app of an earlier run could not be marked stopped")
+            }
         }
     }
+    if stopped > 0 {
+        tracing::info!(
+            stopped,
+            "apps of an earlier run are stopped; ?action=start starts them again"
+        );
+    }
+    Ok((layer(occi), stopped))
 }
 
 #[cfg(test)]

@@ -12,11 +12,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use occi_hurtle::cc::{CcServer, ProcessDeployer};
-use occi_hurtle::client::{HttpClient, Proxy};
-use occi_hurtle::server::{serve, shutdown_signal};
-use occi_hurtle::sm::{Manifest, ServiceParams, SmConfig, SmServer, Timings, Tokens};
-use occi_hurtle::so::{SimulatedStack, SimulatedTimings, SoServer, StackSo};
+use occi_hurtle::cc::{self, AnyStore, ProcessDeployer};
+use occi_hurtle::shutdown_signal;
+use occi_hurtle::sm::{self, Manifest, ServiceParams, SmConfig, Timings, TokenCheck, Tokens};
+use occi_hurtle::so::{self, SimulatedStack, SimulatedTimings, StackSo};
+use occi_server::serve;
+use occi_server::store::SqliteStore;
+use occi_server::{DynStore, InMemoryStore};
 use tokio::net::TcpListener;
 
 /// Hurtle's components on occi-rs, speaking the wire dialect of the Python originals.
@@ -74,6 +76,27 @@ struct SmArgs {
     /// token is accepted for the tenant it names.
     #[arg(long = "token", value_name = "TOKEN=TENANT", value_parser = parse_output)]
     tokens: Vec<(String, String)>,
+    /// The SM of a service the manifest depends on, TYPE=URL (repeatable): its query
+    /// interface gives the Kind listed beside the service's (Hurtle looked these up in the
+    /// Keystone catalogue).
+    #[arg(long = "depends", value_name = "TYPE=URL", value_parser = parse_pair)]
+    depends: Vec<(String, String)>,
+    /// The token the SM itself sends to the SMs it depends on.
+    #[arg(
+        long,
+        default_value = "sm",
+        hide_env_values = true,
+        env = "SM_SERVICE_TOKEN"
+    )]
+    service_token: String,
+    /// The tenant the SM itself names to the SMs it depends on.
+    #[arg(long, default_value = "service")]
+    service_tenant: String,
+    /// Check every caller's token with Keystone v2 at URL instead of the --token table, as
+    /// Hurtle's SM does (POST URL/tokens with the token and the tenant). "design-uri" uses
+    /// the --design-uri URL.
+    #[arg(long, value_name = "URL", conflicts_with = "tokens")]
+    keystone: Option<String>,
     /// Milliseconds between polls of the CC app until it is active (Hurtle: 3000).
     #[arg(long, default_value_t = 3000)]
     activate_ms: u64,
@@ -92,6 +115,38 @@ struct SmArgs {
     /// Seconds a single call to the CC or an SO may take.
     #[arg(long, default_value_t = 30)]
     call_timeout: u64,
+    #[command(flatten)]
+    storage: Storage,
+}
+
+/// Where a component keeps its entities.
+#[derive(Debug, clap::Args)]
+struct Storage {
+    /// Keep the entities in DIR (an SQLite database, created if missing), so that they
+    /// survive a restart.
+    #[arg(long, value_name = "DIR", conflicts_with = "memory")]
+    data: Option<PathBuf>,
+    /// Keep the entities in memory only (the default): they are lost when the process stops.
+    #[arg(long)]
+    memory: bool,
+}
+
+impl Storage {
+    fn open(&self) -> std::io::Result<AnyStore> {
+        match &self.data {
+            Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    std::io::Error::new(e.kind(), format!("{}: {e}", dir.display()))
+                })?;
+                let store = SqliteStore::open_dir(dir).map_err(|e| {
+                    std::io::Error::other(format!("the store in {}: {e}", dir.display()))
+                })?;
+                tracing::info!(dir = %dir.display(), "entities kept in SQLite");
+                Ok(Arc::new(store) as Arc<dyn DynStore>)
+            }
+            None => Ok(Arc::new(InMemoryStore::new()) as Arc<dyn DynStore>),
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -113,6 +168,11 @@ struct SoArgs {
     /// mcn.endpoint.api=127.0.0.1:9000. Values may not contain ", " or "=".
     #[arg(long = "output", value_parser = parse_output)]
     outputs: Vec<(String, String)>,
+    /// Stop when standard input reaches its end (as when the process that started this SO
+    /// holds its stdin as a pipe and dies): the CC passes it to every SO child, so that none
+    /// outlives the CC, even one killed with SIGKILL.
+    #[arg(long)]
+    exit_on_stdin_eof: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -120,13 +180,22 @@ struct CcArgs {
     /// Address to listen on (port 0: any free port; the address is printed on stdout).
     #[arg(long, default_value = "127.0.0.1:8888")]
     listen: SocketAddr,
-    /// The program run as `PROGRAM so --listen 127.0.0.1:PORT` for each app (default: this
-    /// executable).
+    /// The program run as `PROGRAM so --listen 127.0.0.1:PORT --exit-on-stdin-eof` for each
+    /// app, its stdin a pipe from the CC (default: this executable).
     #[arg(long)]
     so_program: Option<PathBuf>,
     /// An extra argument for every SO child (repeatable), such as --so-arg=--create-ms=50.
     #[arg(long = "so-arg", allow_hyphen_values = true)]
     so_args: Vec<String>,
+    #[command(flatten)]
+    storage: Storage,
+}
+
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("{s:?} is not NAME=VALUE"))
 }
 
 fn parse_output(s: &str) -> Result<(String, String), String> {
@@ -137,6 +206,18 @@ fn parse_output(s: &str) -> Result<(String, String), String> {
         _ => Err(format!(
             "{s:?} is not NAME=VALUE (no '=' or \", \" in the value)"
         )),
+    }
+}
+
+/// Completes when standard input reaches its end (or cannot be read).
+async fn stdin_closed() {
+    use tokio::io::AsyncReadExt as _;
+    let mut stdin = tokio::io::stdin();
+    let mut buffer = [0_u8; 256];
+    while let Ok(n) = stdin.read(&mut buffer).await {
+        if n == 0 {
+            break;
+        }
     }
 }
 
@@ -157,8 +238,21 @@ async fn run(cli: Cli) -> std::io::Result<()> {
                 fail_create: args.fail,
             };
             let so = StackSo::new(SimulatedStack::new(timings, args.outputs));
+            let service = so::service(so).map_err(std::io::Error::other)?;
             let listener = bind(args.listen).await?;
-            serve(listener, Arc::new(SoServer::new(so)), shutdown_signal()).await
+            if args.exit_on_stdin_eof {
+                let stop = async {
+                    tokio::select! {
+                        () = shutdown_signal() => {}
+                        () = stdin_closed() => {
+                            tracing::info!("standard input closed (the parent is gone); shutting down");
+                        }
+                    }
+                };
+                serve(listener, service, stop).await
+            } else {
+                serve(listener, service, shutdown_signal()).await
+            }
         }
         Component::Sm(args) => {
             let read = |p: &PathBuf| {
@@ -173,6 +267,20 @@ async fn run(cli: Cli) -> std::io::Result<()> {
                 Some(p) => ServiceParams::from_json(&read(p)?).map_err(invalid)?,
                 None => ServiceParams::default(),
             };
+            let tokens = match &args.keystone {
+                Some(url) => {
+                    let url = if url == "design-uri" {
+                        &args.design_uri
+                    } else {
+                        url
+                    };
+                    TokenCheck::Keystone(
+                        occi_server::auth::KeystoneV2::new(url)
+                            .map_err(|e| std::io::Error::other(e.to_string()))?,
+                    )
+                }
+                None => Tokens::new(args.tokens.into_iter().collect()).into(),
+            };
             let config = SmConfig {
                 manifest,
                 cc_url: args.cc,
@@ -180,7 +288,7 @@ async fn run(cli: Cli) -> std::io::Result<()> {
                 bundle: args.bundle,
                 design_uri: args.design_uri,
                 params,
-                tokens: Tokens::new(args.tokens.into_iter().collect()),
+                tokens,
                 timings: Timings {
                     activate: Duration::from_millis(args.activate_ms),
                     deploy: Duration::from_millis(args.deploy_ms),
@@ -188,21 +296,29 @@ async fn run(cli: Cli) -> std::io::Result<()> {
                     update: Duration::from_millis(args.update_ms),
                     phase_timeout: Duration::from_secs(args.phase_timeout),
                 },
-                client: HttpClient::new(Proxy::from_env(), Duration::from_secs(args.call_timeout)),
+                transport: occi_client::HttpTransport::new(),
+                call_timeout: Duration::from_secs(args.call_timeout),
+                dependencies: args.depends.into_iter().collect(),
+                service_identity: (args.service_token, args.service_tenant),
             };
-            let sm = SmServer::new(config).map_err(invalid)?;
+            let (service, _) = sm::start(config, args.storage.open()?)
+                .await
+                .map_err(invalid)?;
             let listener = bind(args.listen).await?;
-            serve(listener, Arc::new(sm), shutdown_signal()).await
+            serve(listener, service, shutdown_signal()).await
         }
         Component::Cc(args) => {
             let program = match args.so_program {
                 Some(p) => p,
                 None => std::env::current_exe()?,
             };
-            let cc = Arc::new(CcServer::new(ProcessDeployer::new(program, args.so_args)));
+            let deployer = Arc::new(ProcessDeployer::new(program, args.so_args));
+            let (service, _) = cc::start(Arc::clone(&deployer), args.storage.open()?)
+                .await
+                .map_err(std::io::Error::other)?;
             let listener = bind(args.listen).await?;
-            let served = serve(listener, Arc::clone(&cc), shutdown_signal()).await;
-            cc.shutdown().await;
+            let served = serve(listener, service, shutdown_signal()).await;
+            occi_hurtle::cc::Deployer::shutdown(&*deployer).await;
             served
         }
     }

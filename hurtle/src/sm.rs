@@ -1,22 +1,29 @@
 //! The Service Manager (hurtle.md §1): offers one service type, described by a Hurtle service
-//! manifest, to end users over OCCI, and runs each instance as an SO that a CC deploys.
+//! manifest, to end users over OCCI, and runs each instance as an SO that a CC deploys. It is
+//! an [`occi_server::Occi`] with the manifest's Kind and its [`InstanceBackend`], behind
+//! Hurtle's `X-Auth-Token` check ([`occi_server::auth::XAuthToken`]); it reaches the CC and
+//! the SOs through [`occi_client::HttpTransport`].
 //!
-//! * `POST /<term>/` (or `PUT /<term>/<any>`) with the service Kind asks the CC for an app
-//!   (`GET /-/`, `POST /app/`, `GET /app/<id>`) and answers 201 with
-//!   `Location: /<term>/<app id>` and `mcn.service.state="initialise"`; a background task then
-//!   drives the instance through `activate` (the app is active, its SO answers, `PUT
-//!   /orchestrator/default`), `deploy` (`?action=deploy`, then the stack reaches `*_COMPLETE`)
-//!   and `provision` (`?action=provision`). A phase that fails sets the state `fail` and
+//! * `POST /<term>/` with the service Kind asks the CC for an app (`GET /-/`, `POST /app/`,
+//!   `GET /app/<id>`) and answers 201 with `Location: /<term>/<app id>` and
+//!   `mcn.service.state="initialise"` (`PUT /<term>/<id>` creates at the path it names); a
+//!   background task then drives the instance through `activate` (the app is active, its SO
+//!   answers, `PUT /orchestrator/default`), `deploy` (`?action=deploy`, then the stack reaches
+//!   `*_COMPLETE`) and `provision` (`?action=provision`), each state stored through the
+//!   server's [`occi_server::Lifecycle`]. A phase that fails sets the state `fail` and
 //!   `mcn.service.error`.
 //! * `GET` of an instance merges the SO's attributes (except `occi.core.id` and the service
 //!   parameters) into it; `POST` without an action forwards an update to the SO (state
 //!   `update`); `DELETE` answers 200 at once and removes the SO, then the CC app, in the
 //!   background.
-//! * Every request needs `X-Auth-Token` and `X-Tenant-Name` (400 without; 401 for a token the
+//! * Every request needs `X-Auth-Token` and `X-Tenant-Name` (401 without, or for a token the
 //!   [`Tokens`] reject); an instance belongs to its creator's tenant, and is 404 for others.
+//!   The caller's token and tenant go with every call to its SO.
 //! * Per-phase `service_params` go to the SO as `X-OCCI-Attribute`s of that phase's call,
 //!   followed by the client's create attributes, computed afresh for every call (the Python
 //!   original appended to one shared list, leaking attributes between instances).
+//! * The service Kind's attributes are open: a client may send any attribute, and a read
+//!   shows whatever the SO reports.
 //!
 //! Behaviours of the original deliberately not copied: 500 for authentication failures, 405
 //! for unknown or foreign instances (404 here), the CC's Basic credentials sent to the SO, the
@@ -29,15 +36,20 @@ use std::time::Duration;
 use base64::Engine as _;
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
+use occi_client::{HttpTransport, Transport as _};
 use occi_model::{
-    AttributeDefinition, AttributeName, AttributeType, Category, CategoryId, Kind, Location,
+    AttributeDefinition, AttributeName, AttributeType, AttributeValue, CategoryId, Entity,
+    EntityId, Kind, Location, OcciVersion, Registry,
+};
+use occi_server::auth::{AuthError, AuthLayer, Authenticated, TokenValidator, XAuthToken};
+use occi_server::{
+    Backend, BackendError, BackendErrorKind, Deletion, Event, Expect, Hook, Identity, Lifecycle,
+    NotImplemented, OcciService,
 };
 use serde::Deserialize;
-use tokio::sync::Mutex;
 
-use crate::client::HttpClient;
-use crate::server::Handler;
-use crate::wire::{self, EntityView, Incoming, PLATFORM_SCHEME, SERVICE_SCHEME};
+use crate::cc::{AnyStore, PLATFORM_SCHEME};
+use crate::so::{SERVICE_SCHEME, value_text};
 
 /// A Hurtle service manifest (`service_manifest.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -53,9 +65,19 @@ pub struct Manifest {
     /// Where the SM is reached (informative here; `--listen` decides).
     #[serde(default)]
     pub service_endpoint: String,
-    /// Services this one is composed of (not driven by this SM).
+    /// Services this one is composed of: `{"<type uri>": {"inputs": ["<type uri>#<attr>"]}}`
+    /// each (see [`Manifest::dependencies`]).
     #[serde(default)]
     pub depends_on: Vec<serde_json::Value>,
+}
+
+/// A service this one is composed of (a `depends_on` entry of the manifest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    /// Its service type (`scheme#term`).
+    pub service_type: String,
+    /// The attributes of other services it takes as inputs (`<type uri>#<attr>`).
+    pub inputs: Vec<String>,
 }
 
 /// Why a manifest or parameter file was refused.
@@ -69,6 +91,7 @@ impl Manifest {
         let m: Self = serde_json::from_str(text)
             .map_err(|e| ConfigError(format!("the manifest is not valid: {e}")))?;
         m.kind_id()?;
+        m.dependencies()?;
         for (name, flag) in &m.service_attributes {
             AttributeName::new(name)
                 .map_err(|e| ConfigError(format!("service attribute {name:?}: {e}")))?;
@@ -79,6 +102,46 @@ impl Manifest {
             }
         }
         Ok(m)
+    }
+
+    /// The `depends_on` entries, each an object with one service type and its inputs.
+    pub fn dependencies(&self) -> Result<Vec<Dependency>, ConfigError> {
+        let mut out = Vec::new();
+        for entry in &self.depends_on {
+            let object = entry.as_object().ok_or_else(|| {
+                ConfigError(format!(
+                    "a depends_on entry is {entry}; expected {{\"<type uri>\": {{\"inputs\": [...]}}}}"
+                ))
+            })?;
+            for (service_type, spec) in object {
+                service_type.rsplit_once('#').ok_or_else(|| {
+                    ConfigError(format!("depends_on type {service_type:?} has no '#'"))
+                })?;
+                let inputs = match spec.get("inputs") {
+                    None | Some(serde_json::Value::Null) => Vec::new(),
+                    Some(serde_json::Value::Array(items)) => items
+                        .iter()
+                        .map(|i| {
+                            i.as_str().map(str::to_owned).ok_or_else(|| {
+                                ConfigError(format!(
+                                    "depends_on {service_type:?}: input {i} is not a string"
+                                ))
+                            })
+                        })
+                        .collect::<Result<_, _>>()?,
+                    Some(other) => {
+                        return Err(ConfigError(format!(
+                            "depends_on {service_type:?}: inputs is {other}; expected an array"
+                        )));
+                    }
+                };
+                out.push(Dependency {
+                    service_type: service_type.clone(),
+                    inputs,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// The service Kind's id.
@@ -163,7 +226,9 @@ impl ServiceParams {
     }
 }
 
-/// Which tokens are valid, and for which tenant.
+/// Which tokens are valid, and for which tenant: Hurtle's static token table, a
+/// [`TokenValidator`] for [`XAuthToken`]. The caller's identity is the token (as user) and the
+/// tenant, so the token can go on to the SO.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tokens(BTreeMap<String, String>);
 
@@ -176,6 +241,52 @@ impl Tokens {
     /// Whether `token` may act for `tenant`.
     pub fn accepts(&self, token: &str, tenant: &str) -> bool {
         self.0.is_empty() || self.0.get(token).is_some_and(|t| t == tenant)
+    }
+}
+
+impl TokenValidator for Tokens {
+    async fn validate(&self, token: &str, tenant: &str) -> Result<Identity, AuthError> {
+        if self.accepts(token, tenant) {
+            Ok(Identity::new(token, tenant))
+        } else {
+            Err(AuthError::invalid("Token is not valid for this tenant."))
+        }
+    }
+}
+
+/// How the SM checks a caller's token: its own table ([`Tokens`]) or Keystone v2, as
+/// Hurtle's SM does (`POST {design_uri}/tokens`). Either way the caller's identity is the
+/// token (as user) and the tenant, so the token can go on to the SO.
+#[derive(Debug, Clone)]
+pub enum TokenCheck {
+    /// A static table.
+    Static(Tokens),
+    /// Keystone v2 at the validator's URL.
+    Keystone(occi_server::auth::KeystoneV2),
+}
+
+impl From<Tokens> for TokenCheck {
+    fn from(tokens: Tokens) -> Self {
+        Self::Static(tokens)
+    }
+}
+
+impl TokenValidator for TokenCheck {
+    async fn validate(&self, token: &str, tenant: &str) -> Result<Identity, AuthError> {
+        match self {
+            Self::Static(tokens) => tokens.validate(token, tenant).await,
+            Self::Keystone(keystone) => {
+                keystone.validate(token, tenant).await?;
+                Ok(Identity::new(token, tenant))
+            }
+        }
+    }
+
+    fn challenge(&self) -> HeaderValue {
+        match self {
+            Self::Static(tokens) => tokens.challenge(),
+            Self::Keystone(keystone) => keystone.challenge(),
+        }
     }
 }
 
@@ -221,47 +332,38 @@ pub struct SmConfig {
     pub design_uri: String,
     /// Per-phase service parameters.
     pub params: ServiceParams,
-    /// Valid tokens.
-    pub tokens: Tokens,
+    /// How callers' tokens are checked.
+    pub tokens: TokenCheck,
     /// Poll intervals.
     pub timings: Timings,
-    /// The HTTP client for CC and SO calls.
-    pub client: HttpClient,
+    /// How CC and SO calls travel (proxies from the environment by default).
+    pub transport: HttpTransport,
+    /// How long one call to the CC or an SO may take.
+    pub call_timeout: Duration,
+    /// Where the SMs of the manifest's `depends_on` services are: service type to base URL
+    /// (Hurtle looked them up in the Keystone catalogue).
+    pub dependencies: BTreeMap<String, String>,
+    /// The token and tenant the SM itself uses to read the query interfaces of those SMs
+    /// (Hurtle's `service_token` and `service_tenant_name`).
+    pub service_identity: (String, String),
 }
 
-#[derive(Debug, Clone)]
-struct Instance {
-    tenant: String,
-    token: String,
-    state: String,
-    /// The client's attributes from the create request (and later updates).
-    attributes: Vec<(String, String)>,
-    /// What the SO reported last.
-    so_attributes: Vec<(String, String)>,
-    /// The CC app's URL.
-    app: String,
-    /// `host:port` of the SO.
-    so: String,
-}
+/// Attributes the SM keeps on an instance for itself and never shows: the CC app's URL and
+/// the SO's `host:port`.
+const APP_ATTRIBUTE: &str = "occi.hurtle.app";
+const SO_ATTRIBUTE: &str = "occi.hurtle.so";
+/// The instance's state.
+const STATE: &str = "mcn.service.state";
+/// Why the instance failed.
+const ERROR: &str = "mcn.service.error";
 
-#[derive(Debug)]
-struct Shared {
-    config: SmConfig,
-    kind: Kind,
-    instances: Mutex<BTreeMap<String, Instance>>,
-}
-
-/// The OCCI interface of an SM.
-#[derive(Debug, Clone)]
-pub struct SmServer {
-    shared: Arc<Shared>,
+fn is_internal(name: &str) -> bool {
+    name.starts_with("occi.hurtle.")
 }
 
 /// A failed call to the CC or an SO.
 #[derive(Debug)]
 struct Upstream(String);
-
-type Reply = Response<Bytes>;
 
 fn attribute_list(pairs: &[(String, String)]) -> String {
     pairs
@@ -271,13 +373,26 @@ fn attribute_list(pairs: &[(String, String)]) -> String {
         .join(", ")
 }
 
+/// The `X-OCCI-Attribute`s of a text/occi response, values as text.
 fn text_attributes(resp: &Response<Bytes>) -> Vec<(String, String)> {
     let mut headers = http::HeaderMap::new();
     for v in resp.headers().get_all("x-occi-attribute") {
         headers.append("x-occi-attribute", v.clone());
     }
     occi_render::text::occi::parse_document(&headers, &occi_render::ParseOptions::lenient())
-        .map(|d| wire::attributes(&d.value))
+        .map(|d| {
+            let mut out: Vec<(String, String)> = Vec::new();
+            for a in &d.value.attributes {
+                let value = value_text(&a.value);
+                let name = a.name.as_str();
+                if let Some(slot) = out.iter_mut().find(|(n, _)| n == name) {
+                    slot.1 = value;
+                } else {
+                    out.push((name.to_owned(), value));
+                }
+            }
+            out
+        })
         .unwrap_or_default()
 }
 
@@ -286,36 +401,96 @@ fn json_attribute(resp: &Response<Bytes>, name: &str) -> Option<String> {
     v["attributes"][name].as_str().map(str::to_owned)
 }
 
-impl SmServer {
-    /// An SM for `config`.
-    pub fn new(config: SmConfig) -> Result<Self, ConfigError> {
-        let kind = config.manifest.kind()?;
-        Ok(Self {
-            shared: Arc::new(Shared {
-                config,
-                kind,
-                instances: Mutex::new(BTreeMap::new()),
-            }),
+fn text(entity: &Entity, name: &str) -> String {
+    entity
+        .attributes()
+        .get(name)
+        .map(value_text)
+        .unwrap_or_default()
+}
+
+fn set_text(entity: &mut Entity, name: &str, value: impl Into<String>) {
+    if let Ok(n) = AttributeName::new(name) {
+        entity
+            .attributes_mut()
+            .insert(n, AttributeValue::String(value.into()));
+    }
+}
+
+/// The attributes of `entity` a client gave (neither the SM's own nor internal), as text.
+fn client_attributes(entity: &Entity) -> Vec<(String, String)> {
+    entity
+        .attributes()
+        .iter()
+        .filter(|(n, _)| {
+            let n = n.as_str();
+            !is_internal(n) && n != STATE && n != ERROR
         })
+        .map(|(n, v)| (n.to_string(), value_text(v)))
+        .collect()
+}
+
+/// Who is calling: token and tenant.
+#[derive(Debug, Clone)]
+struct Caller {
+    token: String,
+    tenant: String,
+}
+
+impl Caller {
+    fn of(hook: Hook<'_>) -> Self {
+        hook.identity().map_or_else(
+            || Self {
+                token: String::new(),
+                tenant: String::new(),
+            },
+            |i| Self {
+                token: i.user().to_owned(),
+                tenant: i.tenant().to_owned(),
+            },
+        )
     }
 
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("X-Auth-Token", self.token.clone()),
+            ("X-Tenant-Name", self.tenant.clone()),
+        ]
+    }
+}
+
+/// The SM's shared state: its configuration and service Kind.
+#[derive(Debug)]
+struct Shared {
+    config: SmConfig,
+    kind: Kind,
+}
+
+/// An instance being driven: where it is stored, who created it, what it asked for.
+#[derive(Debug, Clone)]
+struct Driven {
+    location: Location,
+    caller: Caller,
+    attributes: Vec<(String, String)>,
+    app: String,
+    so: String,
+}
+
+impl Shared {
     fn term(&self) -> &str {
-        self.shared.kind.id.term().as_str()
-    }
-
-    /// The service Kind, then the core Kinds.
-    pub fn categories(&self) -> Vec<Category> {
-        let mut out = vec![Category::Kind(self.shared.kind.clone())];
-        out.extend(crate::core_kinds());
-        out
+        self.kind.id.term().as_str()
     }
 
     fn basic(&self) -> String {
-        let (user, password) = &self.shared.config.cc_credentials;
+        let (user, password) = &self.config.cc_credentials;
         format!(
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
         )
+    }
+
+    fn cc(&self) -> &str {
+        self.config.cc_url.trim_end_matches('/')
     }
 
     async fn call(
@@ -333,42 +508,29 @@ impl SmServer {
         let req = b
             .body(Bytes::new())
             .map_err(|e| Upstream(format!("{method} {url}: {e}")))?;
-        let resp = self
-            .shared
-            .config
-            .client
-            .send(req)
+        let resp = tokio::time::timeout(self.config.call_timeout, self.config.transport.send(req))
             .await
+            .map_err(|_| {
+                Upstream(format!(
+                    "{method} {url}: no answer within {:?}",
+                    self.config.call_timeout
+                ))
+            })?
             .map_err(|e| Upstream(format!("{method} {url}: {e}")))?;
         tracing::debug!(%method, %url, status = resp.status().as_u16(), "upstream call");
         Ok(resp)
     }
 
-    fn cc(&self) -> &str {
-        self.shared.config.cc_url.trim_end_matches('/')
-    }
-
     /// The synchronous part of a create: the CC app. Returns the app id, its URL and the SO's
     /// `host:port`.
-    // The three CC calls of Hurtle's InitSO, in order, each with its checks.
-    #[allow(clippy::too_many_lines)]
-    async fn request_app(
-        &self,
-        token: &str,
-        tenant: &str,
-    ) -> Result<(String, String, String), Upstream> {
-        let basic = self.basic();
-        let auth = [
-            ("Authorization", basic.clone()),
-            ("X-Auth-Token", token.to_owned()),
-            ("X-Tenant-Name", tenant.to_owned()),
-        ];
+    async fn request_app(&self) -> Result<(String, String, String), Upstream> {
+        let basic = ("Authorization", self.basic());
         let qi = self
             .call(
                 Method::GET,
                 &format!("{}/-/", self.cc()),
                 &[
-                    auth[0].clone(),
+                    basic.clone(),
                     ("Accept", "text/occi".to_owned()),
                     ("Content-Type", "text/occi".to_owned()),
                 ],
@@ -401,26 +563,20 @@ impl SmServer {
         let name = format!("so{}{}", prefix.to_ascii_lowercase(), &hex[..16]);
         let attrs = attribute_list(&[
             ("occi.app.name".to_owned(), name.clone()),
-            (
-                "occi.app.image".to_owned(),
-                self.shared.config.bundle.clone(),
-            ),
+            ("occi.app.image".to_owned(), self.config.bundle.clone()),
             (
                 "occi.app.env".to_owned(),
-                format!("DESIGN_URI={}", self.shared.config.design_uri),
+                format!("DESIGN_URI={}", self.config.design_uri),
             ),
         ]);
+        let headers = [
+            basic.clone(),
+            ("Category", format!("app; scheme=\"{PLATFORM_SCHEME}\"")),
+            ("Content-Type", "text/occi".to_owned()),
+            ("X-OCCI-Attribute", attrs),
+        ];
         let created = self
-            .call(
-                Method::POST,
-                &format!("{}/app/", self.cc()),
-                &[
-                    auth[0].clone(),
-                    ("Category", format!("app; scheme=\"{PLATFORM_SCHEME}\"")),
-                    ("Content-Type", "text/occi".to_owned()),
-                    ("X-OCCI-Attribute", attrs),
-                ],
-            )
+            .call(Method::POST, &format!("{}/app/", self.cc()), &headers)
             .await?;
         let location = created
             .headers()
@@ -453,7 +609,7 @@ impl SmServer {
             .call(
                 Method::GET,
                 &app,
-                &[auth[0].clone(), ("Accept", "text/occi".to_owned())],
+                &[basic, ("Accept", "text/occi".to_owned())],
             )
             .await?;
         let so = text_attributes(&got)
@@ -471,47 +627,30 @@ impl SmServer {
     }
 
     fn phase_attributes(&self, phase: &str, client: &[(String, String)]) -> String {
-        let mut all: Vec<(String, String)> = self.shared.config.params.phase(phase).to_vec();
+        let mut all: Vec<(String, String)> = self.config.params.phase(phase).to_vec();
         all.extend(client.iter().cloned());
         attribute_list(&all)
     }
 
-    async fn set_state(&self, id: &str, state: &str, error: Option<&str>) -> bool {
-        let mut instances = self.shared.instances.lock().await;
-        match instances.get_mut(id) {
-            Some(i) => {
-                state.clone_into(&mut i.state);
-                if let Some(e) = error {
-                    wire::merge(
-                        &mut i.attributes,
-                        &[("mcn.service.error".to_owned(), e.to_owned())],
-                    );
-                }
-                tracing::info!(instance = %id, %state, "service instance state");
-                true
+    async fn delete_app(&self, app: &str, caller: &Caller) {
+        let mut h = vec![("Authorization", self.basic())];
+        h.extend(caller.headers());
+        match self.call(Method::DELETE, app, &h).await {
+            Ok(r) if r.status().is_success() => tracing::info!(%app, "CC app deleted"),
+            Ok(r) => {
+                tracing::warn!(%app, status = r.status().as_u16(), "the CC app could not be deleted");
             }
-            None => false,
+            Err(Upstream(e)) => tracing::warn!(error = %e, "the CC app could not be deleted"),
         }
-    }
-
-    async fn snapshot(&self, id: &str) -> Option<Instance> {
-        self.shared.instances.lock().await.get(id).cloned()
-    }
-
-    fn so_headers(i: &Instance) -> Vec<(&'static str, String)> {
-        vec![
-            ("X-Auth-Token", i.token.clone()),
-            ("X-Tenant-Name", i.tenant.clone()),
-        ]
     }
 
     /// Polls the SO's stack until it is `*_COMPLETE`; `Err` on `CREATE_FAILED`/`UPDATE_FAILED`
     /// or the phase timeout.
-    async fn wait_stack(&self, i: &Instance, every: Duration) -> Result<(), Upstream> {
-        let url = format!("http://{}/orchestrator/default", i.so);
+    async fn wait_stack(&self, d: &Driven, every: Duration) -> Result<(), Upstream> {
+        let url = format!("http://{}/orchestrator/default", d.so);
         let start = tokio::time::Instant::now();
         loop {
-            let mut h = Self::so_headers(i);
+            let mut h = d.caller.headers();
             h.push(("Accept", "application/occi+json".to_owned()));
             let resp = self.call(Method::GET, &url, &h).await?;
             let state = json_attribute(&resp, "occi.mcn.stack.state").unwrap_or_default();
@@ -521,97 +660,22 @@ impl SmServer {
             if state.ends_with("_FAILED") {
                 return Err(Upstream(format!("the SO's stack is {state}")));
             }
-            if start.elapsed() >= self.shared.config.timings.phase_timeout {
+            if start.elapsed() >= self.config.timings.phase_timeout {
                 return Err(Upstream(format!("the SO's stack is still {state:?}")));
             }
             tokio::time::sleep(every).await;
         }
     }
 
-    async fn lifecycle(self, id: String) {
-        if let Err(Upstream(e)) = self.run_lifecycle(&id).await {
-            tracing::warn!(instance = %id, error = %e, "service instance failed");
-            self.set_state(&id, "fail", Some(&e)).await;
-        }
-    }
-
-    async fn run_lifecycle(&self, id: &str) -> Result<(), Upstream> {
-        let t = self.shared.config.timings.clone();
-        let Some(i) = self.snapshot(id).await else {
-            return Ok(());
-        };
-        // Activate: the app is active and its SO answers, then the SO resource is created.
-        let start = tokio::time::Instant::now();
-        loop {
-            let mut h = vec![
-                ("Authorization", self.basic()),
-                ("Accept", "application/occi+json".to_owned()),
-            ];
-            h.extend(Self::so_headers(&i));
-            let resp = self.call(Method::GET, &i.app, &h).await?;
-            if json_attribute(&resp, "occi.app.state").as_deref() == Some("active") {
-                let root = self
-                    .call(
-                        Method::GET,
-                        &format!("http://{}/", i.so),
-                        &Self::so_headers(&i),
-                    )
-                    .await;
-                if root.is_ok_and(|r| r.status() == StatusCode::OK) {
-                    break;
-                }
-            }
-            if start.elapsed() >= t.phase_timeout {
-                return Err(Upstream("the CC app never became active".to_owned()));
-            }
-            tokio::time::sleep(t.activate).await;
-            if self.snapshot(id).await.is_none() {
-                return Ok(());
-            }
-        }
-        let so = format!("http://{}/orchestrator/default", i.so);
-        let mut h = Self::so_headers(&i);
-        h.push((
-            "Category",
-            format!("orchestrator; scheme=\"{SERVICE_SCHEME}\""),
-        ));
-        h.push(("Content-Type", "text/occi".to_owned()));
-        let attrs = self.phase_attributes("activate", &i.attributes);
-        if !attrs.is_empty() {
-            h.push(("X-OCCI-Attribute", attrs));
-        }
-        let put = self.call(Method::PUT, &so, &h).await?;
-        if !put.status().is_success() {
-            return Err(Upstream(format!(
-                "the SO refused the PUT: {}",
-                put.status()
-            )));
-        }
-        if !self.set_state(id, "activate", None).await {
-            return Ok(());
-        }
-        // Deploy, then wait for the stack.
-        self.action(&i, "deploy").await?;
-        self.wait_stack(&i, t.deploy).await?;
-        if !self.set_state(id, "deploy", None).await {
-            return Ok(());
-        }
-        // Provision once the stack is ready.
-        self.wait_stack(&i, t.provision).await?;
-        self.action(&i, "provision").await?;
-        self.set_state(id, "provision", None).await;
-        Ok(())
-    }
-
-    async fn action(&self, i: &Instance, term: &str) -> Result<(), Upstream> {
-        let mut h = Self::so_headers(i);
+    async fn action(&self, d: &Driven, term: &str) -> Result<(), Upstream> {
+        let mut h = d.caller.headers();
         h.push(("Category", format!("{term}; scheme=\"{SERVICE_SCHEME}\"")));
         h.push(("Content-Type", "text/occi".to_owned()));
-        let attrs = self.phase_attributes(term, &i.attributes);
+        let attrs = self.phase_attributes(term, &d.attributes);
         if !attrs.is_empty() {
             h.push(("X-OCCI-Attribute", attrs));
         }
-        let url = format!("http://{}/orchestrator/default?action={term}", i.so);
+        let url = format!("http://{}/orchestrator/default?action={term}", d.so);
         let resp = self.call(Method::POST, &url, &h).await?;
         if resp.status().is_success() {
             Ok(())
@@ -623,295 +687,522 @@ impl SmServer {
         }
     }
 
-    async fn destroy(self, i: Instance) {
-        let mut h = Self::so_headers(&i);
+    /// Stores `state` on the instance; `false` when the instance is gone (deleted).
+    async fn set_state(
+        &self,
+        lifecycle: &Lifecycle,
+        d: &Driven,
+        state: &str,
+        error: Option<&str>,
+    ) -> bool {
+        let (state_owned, error) = (state.to_owned(), error.map(str::to_owned));
+        let changed = lifecycle
+            .change(&d.location, Expect::Any, move |entity| {
+                set_text(entity, STATE, state_owned.clone());
+                if let Some(e) = &error {
+                    set_text(entity, ERROR, e.clone());
+                }
+            })
+            .await;
+        match changed {
+            Ok(_) => {
+                tracing::info!(instance = %d.location, %state, "service instance state");
+                true
+            }
+            Err(e) => {
+                tracing::info!(instance = %d.location, error = %e, "the instance is gone; its lifecycle ends");
+                false
+            }
+        }
+    }
+
+    async fn exists(lifecycle: &Lifecycle, d: &Driven) -> bool {
+        matches!(lifecycle.get(&d.location).await, Ok(Some(_)))
+    }
+
+    async fn lifecycle(self: Arc<Self>, lifecycle: Lifecycle, d: Driven) {
+        if let Err(Upstream(e)) = self.run_lifecycle(&lifecycle, &d).await {
+            tracing::warn!(instance = %d.location, error = %e, "service instance failed");
+            self.set_state(&lifecycle, &d, "fail", Some(&e)).await;
+        }
+    }
+
+    async fn run_lifecycle(&self, lifecycle: &Lifecycle, d: &Driven) -> Result<(), Upstream> {
+        let t = self.config.timings.clone();
+        // Activate: the app is active and its SO answers, then the SO resource is created.
+        let start = tokio::time::Instant::now();
+        loop {
+            let mut h = vec![
+                ("Authorization", self.basic()),
+                ("Accept", "application/occi+json".to_owned()),
+            ];
+            h.extend(d.caller.headers());
+            let resp = self.call(Method::GET, &d.app, &h).await?;
+            if json_attribute(&resp, "occi.app.state").as_deref() == Some("active") {
+                let root = self
+                    .call(
+                        Method::GET,
+                        &format!("http://{}/", d.so),
+                        &d.caller.headers(),
+                    )
+                    .await;
+                if root.is_ok_and(|r| r.status() == StatusCode::OK) {
+                    break;
+                }
+            }
+            if start.elapsed() >= t.phase_timeout {
+                return Err(Upstream("the CC app never became active".to_owned()));
+            }
+            tokio::time::sleep(t.activate).await;
+            if !Self::exists(lifecycle, d).await {
+                return Ok(());
+            }
+        }
+        let so = format!("http://{}/orchestrator/default", d.so);
+        let mut h = d.caller.headers();
+        h.push((
+            "Category",
+            format!("orchestrator; scheme=\"{SERVICE_SCHEME}\""),
+        ));
+        h.push(("Content-Type", "text/occi".to_owned()));
+        let attrs = self.phase_attributes("activate", &d.attributes);
+        if !attrs.is_empty() {
+            h.push(("X-OCCI-Attribute", attrs));
+        }
+        let put = self.call(Method::PUT, &so, &h).await?;
+        if !put.status().is_success() {
+            return Err(Upstream(format!(
+                "the SO refused the PUT: {}",
+                put.status()
+            )));
+        }
+        if !self.set_state(lifecycle, d, "activate", None).await {
+            return Ok(());
+        }
+        // Deploy, then wait for the stack.
+        self.action(d, "deploy").await?;
+        self.wait_stack(d, t.deploy).await?;
+        if !self.set_state(lifecycle, d, "deploy", None).await {
+            return Ok(());
+        }
+        // Provision once the stack is ready.
+        self.wait_stack(d, t.provision).await?;
+        self.action(d, "provision").await?;
+        self.set_state(lifecycle, d, "provision", None).await;
+        Ok(())
+    }
+
+    async fn destroy(self: Arc<Self>, so: String, app: String, caller: Caller) {
+        let mut h = caller.headers();
         let attrs = self.phase_attributes("destroy", &[]);
         if !attrs.is_empty() {
             h.push(("X-OCCI-Attribute", attrs));
         }
-        let so = format!("http://{}/orchestrator/default", i.so);
-        if let Err(Upstream(e)) = self.call(Method::DELETE, &so, &h).await {
+        let url = format!("http://{so}/orchestrator/default");
+        if let Err(Upstream(e)) = self.call(Method::DELETE, &url, &h).await {
             tracing::warn!(error = %e, "the SO could not be deleted");
         }
-        let mut h = vec![("Authorization", self.basic())];
-        h.extend(Self::so_headers(&i));
-        match self.call(Method::DELETE, &i.app, &h).await {
-            Ok(r) if r.status().is_success() => tracing::info!(app = %i.app, "CC app deleted"),
-            Ok(r) => {
-                tracing::warn!(app = %i.app, status = r.status().as_u16(), "the CC app could not be deleted");
-            }
-            Err(Upstream(e)) => tracing::warn!(error = %e, "the CC app could not be deleted"),
-        }
-    }
-
-    fn view(&self, id: &str, i: &Instance) -> EntityView {
-        let mut attributes = vec![
-            ("occi.core.id".to_owned(), id.to_owned()),
-            ("mcn.service.state".to_owned(), i.state.clone()),
-        ];
-        wire::merge(&mut attributes, &i.attributes);
-        let from_so: Vec<(String, String)> = i
-            .so_attributes
-            .iter()
-            .filter(|(n, _)| n != "occi.core.id" && !self.shared.config.params.is_param(n))
-            .cloned()
-            .collect();
-        wire::merge(&mut attributes, &from_so);
-        EntityView {
-            kind: self.shared.kind.id.clone(),
-            location: format!("/{}/{id}", self.term()),
-            actions: Vec::new(),
-            attributes,
-        }
-    }
-
-    async fn create(&self, req: &Incoming, token: &str, tenant: &str) -> Reply {
-        let doc = match req.document() {
-            Ok(d) => d,
-            Err(r) => return r,
-        };
-        let id = &self.shared.kind.id;
-        if doc.categories.is_empty() {
-            return wire::error(StatusCode::BAD_REQUEST, "Could not find a valid kind.");
-        }
-        if !wire::has_category(&doc, id.scheme().as_str(), id.term().as_str()) {
-            let got: Vec<String> = doc
-                .categories
-                .iter()
-                .map(|c| format!("{}{}", c.id.scheme().as_str(), c.id.term().as_str()))
-                .collect();
-            return wire::error(
-                StatusCode::BAD_REQUEST,
-                &format!(
-                    "The following category is not registered within this service (See Query interfaces): {}",
-                    got.join(" ")
-                ),
-            );
-        }
-        let attributes = wire::attributes(&doc);
-        for def in self.shared.kind.attributes.iter().filter(|d| d.required) {
-            if !attributes.iter().any(|(n, _)| n == def.name.as_str()) {
-                return wire::error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("the required attribute {} is missing", def.name.as_str()),
-                );
-            }
-        }
-        let (app_id, app, so) = match self.request_app(token, tenant).await {
-            Ok(x) => x,
-            Err(Upstream(e)) => {
-                tracing::warn!(error = %e, "the CC could not deploy an SO");
-                return wire::error(
-                    StatusCode::BAD_GATEWAY,
-                    &format!("the service could not be instantiated: {e}"),
-                );
-            }
-        };
-        let instance = Instance {
-            tenant: tenant.to_owned(),
-            token: token.to_owned(),
-            state: "initialise".to_owned(),
-            attributes,
-            so_attributes: Vec::new(),
-            app,
-            so,
-        };
-        self.shared
-            .instances
-            .lock()
-            .await
-            .insert(app_id.clone(), instance);
-        tracing::info!(instance = %app_id, %tenant, "service instance created");
-        tokio::spawn(self.clone().lifecycle(app_id.clone()));
-        wire::created(req.media, &format!("{}/{}/{app_id}", req.base, self.term()))
-    }
-
-    // One arm per method on an instance, like the SO's resource.
-    #[allow(clippy::too_many_lines)]
-    async fn instance(&self, req: &Incoming, id: &str, tenant: &str) -> Reply {
-        let Some(i) = self.snapshot(id).await.filter(|i| i.tenant == tenant) else {
-            return wire::not_found(&req.path);
-        };
-        match req.method {
-            Method::GET | Method::HEAD => {
-                let mut i = i;
-                if matches!(
-                    i.state.as_str(),
-                    "activate" | "deploy" | "provision" | "update"
-                ) {
-                    let mut h = Self::so_headers(&i);
-                    h.push(("Accept", "text/occi".to_owned()));
-                    let url = format!("http://{}/orchestrator/default", i.so);
-                    match self.call(Method::GET, &url, &h).await {
-                        Ok(r) if r.status() == StatusCode::OK => {
-                            let so_attrs = text_attributes(&r);
-                            let mut instances = self.shared.instances.lock().await;
-                            if let Some(stored) = instances.get_mut(id) {
-                                stored.so_attributes = so_attrs;
-                                i = stored.clone();
-                            }
-                        }
-                        Ok(r) => {
-                            tracing::warn!(instance = %id, status = r.status().as_u16(), "the SO did not answer the GET");
-                        }
-                        Err(Upstream(e)) => {
-                            tracing::warn!(instance = %id, error = %e, "the SO did not answer the GET");
-                        }
-                    }
-                }
-                wire::entity(req.media, StatusCode::OK, &self.view(id, &i))
-            }
-            Method::POST => {
-                if req.action().is_some() {
-                    return wire::error(
-                        StatusCode::BAD_REQUEST,
-                        "a service instance has no actions",
-                    );
-                }
-                let doc = match req.document() {
-                    Ok(d) => d,
-                    Err(r) => return r,
-                };
-                let new = wire::attributes(&doc);
-                for (name, _) in &new {
-                    if self
-                        .shared
-                        .kind
-                        .attributes
-                        .iter()
-                        .any(|d| d.name.as_str() == name && !d.mutable)
-                    {
-                        return wire::error(
-                            StatusCode::BAD_REQUEST,
-                            &format!("{name} is immutable"),
-                        );
-                    }
-                }
-                if !matches!(i.state.as_str(), "provision" | "update") {
-                    return wire::error(
-                        StatusCode::CONFLICT,
-                        &format!(
-                            "the instance is in state {:?}; updates are accepted once it is provisioned",
-                            i.state
-                        ),
-                    );
-                }
-                let mut h = Self::so_headers(&i);
-                h.push(("Content-Type", "text/occi".to_owned()));
-                h.push(("X-OCCI-Attribute", self.phase_attributes("update", &new)));
-                let url = format!("http://{}/orchestrator/default", i.so);
-                match self.call(Method::POST, &url, &h).await {
-                    Ok(r) if r.status().is_success() => {}
-                    Ok(r) => {
-                        return wire::error(
-                            StatusCode::BAD_GATEWAY,
-                            &format!("the SO refused the update: {}", r.status()),
-                        );
-                    }
-                    Err(Upstream(e)) => {
-                        return wire::error(
-                            StatusCode::BAD_GATEWAY,
-                            &format!("the SO could not be updated: {e}"),
-                        );
-                    }
-                }
-                let updated = {
-                    let mut instances = self.shared.instances.lock().await;
-                    let Some(stored) = instances.get_mut(id) else {
-                        return wire::not_found(&req.path);
-                    };
-                    wire::merge(&mut stored.attributes, &new);
-                    "update".clone_into(&mut stored.state);
-                    stored.clone()
-                };
-                let me = self.clone();
-                let every = self.shared.config.timings.update;
-                let polled = updated.clone();
-                tokio::spawn(async move {
-                    if let Err(Upstream(e)) = me.wait_stack(&polled, every).await {
-                        tracing::warn!(error = %e, "the update did not complete");
-                    }
-                });
-                wire::entity(req.media, StatusCode::OK, &self.view(id, &updated))
-            }
-            Method::DELETE => {
-                let removed = self.shared.instances.lock().await.remove(id);
-                if let Some(i) = removed {
-                    tracing::info!(instance = %id, "service instance deleted");
-                    tokio::spawn(self.clone().destroy(i));
-                }
-                wire::ok(req.media)
-            }
-            _ => wire::method_not_allowed("GET, HEAD, POST, DELETE"),
-        }
-    }
-
-    async fn list(&self, req: &Incoming, tenant: &str) -> Reply {
-        let views: Vec<EntityView> = self
-            .shared
-            .instances
-            .lock()
-            .await
-            .iter()
-            .filter(|(_, i)| i.tenant == tenant)
-            .map(|(id, i)| self.view(id, i))
-            .collect();
-        wire::collection(req.media, &req.base, &views)
+        self.delete_app(&app, &caller).await;
     }
 }
 
-impl Handler for SmServer {
-    async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
-        let header = |n: &str| {
-            request
-                .headers()
-                .get(n)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let Some(token) = header("x-auth-token") else {
-            return wire::error(StatusCode::BAD_REQUEST, "No X-Auth-Token header supplied.");
-        };
-        let Some(tenant) = header("x-tenant-name") else {
-            return wire::error(StatusCode::BAD_REQUEST, "No X-Tenant-Name header supplied.");
-        };
-        if !self.shared.config.tokens.accepts(&token, &tenant) {
-            return wire::error(
-                StatusCode::UNAUTHORIZED,
-                "Token is not valid for this tenant.",
-            );
+/// The Backend of the service Kind: each instance an SO the CC deploys, driven in the
+/// background.
+#[derive(Debug, Clone)]
+pub struct InstanceBackend {
+    shared: Arc<Shared>,
+}
+
+fn failed(message: impl Into<String>) -> BackendError {
+    BackendError::new(BackendErrorKind::Failed, message)
+}
+
+fn driven(entity: &Entity, caller: Caller) -> Option<Driven> {
+    Some(Driven {
+        location: entity.location()?.clone(),
+        caller,
+        attributes: client_attributes(entity),
+        app: text(entity, APP_ATTRIBUTE),
+        so: text(entity, SO_ATTRIBUTE),
+    })
+}
+
+impl Backend for InstanceBackend {
+    async fn create(&self, hook: Hook<'_>, entity: &mut Entity) -> Result<(), BackendError> {
+        if let Some(name) = entity.attributes().keys().find(|n| is_internal(n.as_str())) {
+            return Err(BackendError::new(
+                BackendErrorKind::BadRequest,
+                format!("{name} is the SM's own attribute; a client does not set it"),
+            ));
         }
-        let req = match Incoming::read(request) {
-            Ok(r) => r,
-            Err(r) => return r,
-        };
-        let collection = format!("/{}/", self.term());
-        let path = req.path.clone();
-        if path == "/-/" || path == "/.well-known/org/ogf/occi/-/" {
-            return match req.method {
-                Method::GET | Method::HEAD => {
-                    wire::categories(req.media, &req.base, &self.categories())
+        crate::so::values_as_text(entity);
+        let caller = Caller::of(hook);
+        let (app_id, app, so) = self.shared.request_app().await.map_err(|Upstream(e)| {
+            tracing::warn!(error = %e, "the CC could not deploy an SO");
+            failed(format!("the service could not be instantiated: {e}"))
+        })?;
+        // Created by POST (the server chose the place, named by the id's UUID), the instance
+        // takes the CC app's id; created by PUT, it stays where it was put.
+        if crate::placed_by_server(entity)
+            && let Ok(id) = EntityId::new(&app_id)
+            && let Entity::Resource(r) = entity
+        {
+            r.id = Some(id);
+        }
+        set_text(entity, STATE, "initialise");
+        set_text(entity, APP_ATTRIBUTE, app);
+        set_text(entity, SO_ATTRIBUTE, so);
+        tracing::info!(instance = %app_id, tenant = %caller.tenant, "service instance created");
+        Ok(())
+    }
+
+    async fn retrieve(&self, hook: Hook<'_>, entity: &mut Entity) -> Result<(), BackendError> {
+        let state = text(entity, STATE);
+        let so = text(entity, SO_ATTRIBUTE);
+        if matches!(
+            state.as_str(),
+            "activate" | "deploy" | "provision" | "update"
+        ) {
+            let mut h = Caller::of(hook).headers();
+            h.push(("Accept", "text/occi".to_owned()));
+            let url = format!("http://{so}/orchestrator/default");
+            match self.shared.call(Method::GET, &url, &h).await {
+                Ok(r) if r.status() == StatusCode::OK => {
+                    let params = &self.shared.config.params;
+                    for (name, value) in text_attributes(&r) {
+                        if name != "occi.core.id"
+                            && !params.is_param(&name)
+                            && !is_internal(&name)
+                            && name != STATE
+                        {
+                            set_text(entity, &name, value);
+                        }
+                    }
                 }
-                _ => wire::method_not_allowed("GET, HEAD"),
-            };
-        }
-        if path == collection || path == "/" {
-            return match req.method {
-                Method::GET | Method::HEAD => self.list(&req, &tenant).await,
-                Method::POST if path == collection => self.create(&req, &token, &tenant).await,
-                _ => wire::method_not_allowed("GET, HEAD, POST"),
-            };
-        }
-        match path.strip_prefix(&collection) {
-            Some(id) if !id.is_empty() && !id.contains('/') => {
-                if req.method == Method::PUT {
-                    return self.create(&req, &token, &tenant).await;
+                Ok(r) => {
+                    tracing::warn!(%url, status = r.status().as_u16(), "the SO did not answer the GET");
                 }
-                self.instance(&req, id, &tenant).await
+                Err(Upstream(e)) => {
+                    tracing::warn!(%url, error = %e, "the SO did not answer the GET");
+                }
             }
-            _ => wire::not_found(&path),
+        }
+        entity
+            .attributes_mut()
+            .retain(|n, _| !is_internal(n.as_str()));
+        if let Entity::Resource(r) = entity {
+            r.actions.clear();
+        }
+        Ok(())
+    }
+
+    async fn update(
+        &self,
+        hook: Hook<'_>,
+        current: &Entity,
+        updated: &mut Entity,
+    ) -> Result<(), BackendError> {
+        crate::so::values_as_text(updated);
+        let new: Vec<(String, String)> = updated
+            .attributes()
+            .iter()
+            .filter(|(n, v)| current.attributes().get(*n) != Some(*v))
+            .map(|(n, v)| (n.to_string(), value_text(v)))
+            .collect();
+        if let Some((name, _)) = new
+            .iter()
+            .find(|(n, _)| is_internal(n) || n == STATE || n == ERROR)
+        {
+            return Err(BackendError::new(
+                BackendErrorKind::BadRequest,
+                format!("{name} is the SM's own attribute; a client does not set it"),
+            ));
+        }
+        let state = text(current, STATE);
+        if !matches!(state.as_str(), "provision" | "update") {
+            return Err(BackendError::new(
+                BackendErrorKind::Conflict,
+                format!(
+                    "the instance is in state {state:?}; updates are accepted once it is provisioned"
+                ),
+            ));
+        }
+        let caller = Caller::of(hook);
+        let mut h = caller.headers();
+        h.push(("Content-Type", "text/occi".to_owned()));
+        h.push((
+            "X-OCCI-Attribute",
+            self.shared.phase_attributes("update", &new),
+        ));
+        let url = format!(
+            "http://{}/orchestrator/default",
+            text(current, SO_ATTRIBUTE)
+        );
+        match self.shared.call(Method::POST, &url, &h).await {
+            Ok(r) if r.status().is_success() => {}
+            Ok(r) => return Err(failed(format!("the SO refused the update: {}", r.status()))),
+            Err(Upstream(e)) => return Err(failed(format!("the SO could not be updated: {e}"))),
+        }
+        set_text(updated, STATE, "update");
+        Ok(())
+    }
+
+    async fn replace(
+        &self,
+        _hook: Hook<'_>,
+        _current: &Entity,
+        _replacement: &mut Entity,
+    ) -> Result<(), BackendError> {
+        Err(BackendError::new(
+            BackendErrorKind::BadRequest,
+            "a service instance is not replaced; update it with POST, or delete it and create another",
+        ))
+    }
+
+    async fn delete(&self, _hook: Hook<'_>, _entity: &Entity) -> Result<Deletion, BackendError> {
+        Ok(Deletion::Now)
+    }
+
+    async fn committed(&self, hook: Hook<'_>, event: &Event) {
+        let caller = Caller::of(hook);
+        match event {
+            Event::Created(entity) => {
+                if let Some(d) = driven(entity, caller) {
+                    tokio::spawn(Arc::clone(&self.shared).lifecycle(hook.lifecycle().clone(), d));
+                }
+            }
+            Event::Updated(entity) => {
+                if let Some(d) = driven(entity, caller) {
+                    let shared = Arc::clone(&self.shared);
+                    tokio::spawn(async move {
+                        let every = shared.config.timings.update;
+                        if let Err(Upstream(e)) = shared.wait_stack(&d, every).await {
+                            tracing::warn!(error = %e, "the update did not complete");
+                        }
+                    });
+                }
+            }
+            Event::Deleted(entity) => {
+                tracing::info!(instance = ?entity.location(), "service instance deleted");
+                tokio::spawn(Arc::clone(&self.shared).destroy(
+                    text(entity, SO_ATTRIBUTE),
+                    text(entity, APP_ATTRIBUTE),
+                    caller,
+                ));
+            }
+            _ => {}
         }
     }
+
+    async fn aborted(&self, hook: Hook<'_>, event: &Event) {
+        if let Event::Created(entity) = event {
+            let app = text(entity, APP_ATTRIBUTE);
+            if !app.is_empty() {
+                self.shared.delete_app(&app, &Caller::of(hook)).await;
+            }
+        }
+    }
+}
+
+/// The HTTP service of an SM: Hurtle's token check in front of its OCCI core.
+pub type SmService = Authenticated<OcciService<AnyStore, NotImplemented>, XAuthToken<TokenCheck>>;
+
+/// The Kinds of the services the manifest depends on, read from their SMs' query
+/// interfaces (`GET <sm>/-/` in JSON with the SM's own token and tenant; the first Kind with
+/// a `related` is the service's, as Hurtle's SM takes it). They are listed with their
+/// locations, but their instances live on those SMs: this SM creates none (400).
+pub async fn discover(config: &SmConfig) -> Result<Vec<Kind>, ConfigError> {
+    let shared = Shared {
+        config: config.clone(),
+        kind: config.manifest.kind()?,
+    };
+    let mut kinds = Vec::new();
+    for dependency in config.manifest.dependencies()? {
+        let url = config
+            .dependencies
+            .get(&dependency.service_type)
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "no SM is known for the dependency {}; name it with --depends {}=URL",
+                    dependency.service_type, dependency.service_type
+                ))
+            })?;
+        let (token, tenant) = &config.service_identity;
+        let qi = shared
+            .call(
+                Method::GET,
+                &format!("{}/-/", url.trim_end_matches('/')),
+                &[
+                    ("Accept", "application/occi+json".to_owned()),
+                    ("X-Auth-Token", token.clone()),
+                    ("X-Tenant-Name", tenant.clone()),
+                ],
+            )
+            .await
+            .map_err(|Upstream(e)| {
+                ConfigError(format!("the SM of {}: {e}", dependency.service_type))
+            })?;
+        if !qi.status().is_success() {
+            return Err(ConfigError(format!(
+                "the SM of {} at {url} answered its query interface with {}",
+                dependency.service_type,
+                qi.status()
+            )));
+        }
+        let categories = occi_render::json::pyssf::parse_categories(
+            qi.body(),
+            &occi_render::ParseOptions::lenient(),
+        )
+        .map_err(|e| {
+            ConfigError(format!(
+                "the query interface of the SM of {} at {url}: {e}",
+                dependency.service_type
+            ))
+        })?
+        .value;
+        let kind = categories
+            .into_iter()
+            .find_map(|c| match c {
+                occi_model::Category::Kind(k) if k.parent.is_some() => Some(k),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "the SM of {} at {url} lists no Kind with a related category",
+                    dependency.service_type
+                ))
+            })?;
+        tracing::info!(dependency = %kind.id, %url, "dependency discovered");
+        kinds.push(Kind {
+            actions: Vec::new(),
+            ..kind
+        });
+    }
+    Ok(kinds)
+}
+
+/// The OCCI core of an SM for `config`, keeping its instances in `store` (the manifest's
+/// dependencies are not discovered: see [`start`]).
+pub fn occi(
+    config: SmConfig,
+    store: AnyStore,
+) -> Result<occi_server::Occi<AnyStore, NotImplemented>, ConfigError> {
+    occi_with(config, store, Vec::new())
+}
+
+/// The OCCI core of an SM for `config`, listing the `dependencies`' Kinds after its own.
+fn occi_with(
+    config: SmConfig,
+    store: AnyStore,
+    dependencies: Vec<Kind>,
+) -> Result<occi_server::Occi<AnyStore, NotImplemented>, ConfigError> {
+    let kind = config.manifest.kind()?;
+    let mut registry = Registry::new(OcciVersion::V1_1);
+    registry
+        .register_kind(kind.clone())
+        .map_err(|e| ConfigError(format!("the service Kind: {e}")))?;
+    for dependency in dependencies {
+        let id = dependency.id.clone();
+        let parent_known = dependency
+            .parent
+            .as_ref()
+            .is_some_and(|p| registry.kind(p).is_some());
+        let dependency = if parent_known {
+            dependency
+        } else {
+            Kind {
+                parent: Some(occi_model::ext::core::resource_id()),
+                ..dependency
+            }
+        };
+        registry
+            .register_kind(dependency)
+            .map_err(|e| ConfigError(format!("the dependency Kind {id}: {e}")))?;
+    }
+    registry
+        .open_attributes(&kind.id)
+        .map_err(|e| ConfigError(e.to_string()))?;
+    let id = kind.id.clone();
+    let backend = InstanceBackend {
+        shared: Arc::new(Shared { config, kind }),
+    };
+    crate::builder(registry)
+        .store(store)
+        .backend(id, backend)
+        .default_backend(crate::OnlyOwnKinds)
+        .build()
+        .map_err(|e| ConfigError(e.to_string()))
+}
+
+/// The HTTP service of an SM for `config`, keeping its instances in `store`, ready for
+/// [`occi_server::serve`].
+pub fn service(config: SmConfig, store: AnyStore) -> Result<SmService, ConfigError> {
+    let tokens = config.tokens.clone();
+    Ok(layer(occi(config, store)?, tokens))
+}
+
+/// The token check for `tokens` in front of an SM's OCCI core.
+pub fn layer(occi: occi_server::Occi<AnyStore, NotImplemented>, tokens: TokenCheck) -> SmService {
+    use tower_layer::Layer as _;
+    AuthLayer::new(XAuthToken::new(tokens)).layer(OcciService::new(occi))
+}
+
+/// The HTTP service of an SM for `config`, with the Kinds of the services its manifest
+/// depends on discovered from their SMs ([`discover`]), over a `store` that may hold the
+/// instances of an earlier run: those it was still driving (`initialise`, `activate`, `deploy`) are
+/// reported `fail`, with `mcn.service.error` saying why (the end user's token, which every
+/// call to their SO needs, is not kept, so they cannot be resumed); the others are served
+/// as they were (a read merges the SO's attributes, an update reaches it, a delete removes
+/// the SO and the CC app). Returns the service and how many instances were reported.
+pub async fn start(config: SmConfig, store: AnyStore) -> Result<(SmService, usize), ConfigError> {
+    let tokens = config.tokens.clone();
+    let kinds = discover(&config).await?;
+    let occi = occi_with(config, store, kinds)?;
+    let reported = report_interrupted(&occi)
+        .await
+        .map_err(|e| ConfigError(format!("reading the stored instances: {e}")))?;
+    Ok((layer(occi, tokens), reported))
+}
+
+/// Marks the stored instances an earlier run was still driving as `fail` (see [`start`]).
+async fn report_interrupted(
+    occi: &occi_server::Occi<AnyStore, NotImplemented>,
+) -> Result<usize, occi_server::StoreError> {
+    use occi_server::Store as _;
+    let stored = occi
+        .store()
+        .scan(&occi_server::Scan::new(occi_server::Scope::All))
+        .await?;
+    let lifecycle = occi.lifecycle();
+    let mut reported = 0;
+    for s in stored {
+        let state = text(&s.entity, STATE);
+        if !matches!(state.as_str(), "initialise" | "activate" | "deploy") {
+            continue;
+        }
+        let Some(location) = s.entity.location().cloned() else {
+            continue;
+        };
+        let why = format!(
+            "the SM restarted while the instance was in state {state}; delete it and create another"
+        );
+        let changed = lifecycle
+            .change(&location, Expect::Revision(s.revision), move |entity| {
+                set_text(entity, STATE, "fail");
+                set_text(entity, ERROR, why.clone());
+            })
+            .await;
+        match changed {
+            Ok(_) => {
+                tracing::warn!(instance = %location, %state, "an instance interrupted by a restart is reported fail");
+                reported += 1;
+            }
+            Err(e) => {
+                tracing::warn!(instance = %location, error = %e, "an interrupted instance could not be marked")
+            }
+        }
+    }
+    Ok(reported)
 }
 
 #[cfg(test)]

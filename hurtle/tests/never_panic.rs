@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, Request};
-use occi_hurtle::cc::{CcServer, TaskDeployer, check_name, parse_env};
-use occi_hurtle::client::Proxy;
-use occi_hurtle::server::Handler;
+use std::sync::Arc;
+
+use occi_hurtle::cc::{self, Deployer as _, TaskDeployer, check_name, parse_env};
 use occi_hurtle::sm::{Manifest, ServiceParams};
-use occi_hurtle::so::{SimulatedStack, SimulatedTimings, SoServer, StackSo};
+use occi_hurtle::so::{self, SimulatedStack, SimulatedTimings, StackSo};
 use proptest::prelude::*;
 
 fn method() -> impl Strategy<Value = Method> {
@@ -94,20 +94,21 @@ proptest! {
     ) {
         let rt = runtime();
         let timings = SimulatedTimings { create: Duration::ZERO, update: Duration::ZERO, fail_create: false };
-        let so = SoServer::new(StackSo::new(SimulatedStack::new(timings.clone(), Vec::new())));
-        let cc = CcServer::new(TaskDeployer::new(timings));
         rt.block_on(async {
+            let so = so::service(StackSo::new(SimulatedStack::new(timings.clone(), Vec::new()))).unwrap();
+            let deployer = Arc::new(TaskDeployer::new(timings));
+            let cc = cc::service(Arc::clone(&deployer), Arc::new(occi_server::InMemoryStore::new())).unwrap();
             for (m, p, h, body) in steps {
                 if let Some(req) = request(m.clone(), &p, &h, body.clone()) {
-                    let r = so.handle(req).await;
+                    let r = occi_hurtle::handle(so.clone(), req).await;
                     prop_assert!(r.status().as_u16() < 500, "SO {m} {p}: {}", r.status());
                 }
                 if let Some(req) = request(m.clone(), &p, &h, body) {
-                    let r = cc.handle(req).await;
+                    let r = occi_hurtle::handle(cc.clone(), req).await;
                     prop_assert!(r.status().as_u16() < 500, "CC {m} {p}: {}", r.status());
                 }
             }
-            cc.shutdown().await;
+            deployer.shutdown().await;
             Ok(())
         })?;
     }
@@ -118,8 +119,6 @@ proptest! {
         let _ = check_name(&text);
         let _ = Manifest::from_json(&text);
         let _ = ServiceParams::from_json(&text);
-        let p = Proxy::parse(Some(&text), Some(&text));
-        let _ = p.for_host(&text);
     }
 
     #[test]

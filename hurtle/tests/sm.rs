@@ -9,23 +9,34 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, Request, Response};
-use occi_hurtle::cc::{CcServer, TaskDeployer};
-use occi_hurtle::client::{HttpClient, Proxy};
-use occi_hurtle::server::{Handler, serve};
-use occi_hurtle::sm::{Manifest, ServiceParams, SmConfig, SmServer, Timings, Tokens};
+use hyper::body::Incoming;
+use occi_client::{HttpTransport, Transport as _};
+use occi_hurtle::cc::{self, Deployer as _, TaskDeployer};
+use occi_hurtle::sm::{self, Manifest, ServiceParams, SmConfig, Timings, Tokens};
 use occi_hurtle::so::SimulatedTimings;
+use occi_server::{InMemoryStore, OcciBody};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 const KIND: &str =
     "sample_so; scheme=\"http://schemas.mobile-cloud-networking.eu/occi/sm#\"; class=\"kind\"";
 
-async fn start<H: Handler>(handler: Arc<H>) -> (String, oneshot::Sender<()>) {
+async fn start<S>(service: S) -> (String, oneshot::Sender<()>)
+where
+    S: tower_service::Service<
+            Request<Incoming>,
+            Response = Response<OcciBody>,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
-        serve(listener, handler, async {
+        occi_server::serve(listener, service, async {
             let _ = stopped.await;
         })
         .await
@@ -39,10 +50,14 @@ async fn send(method: Method, url: &str, headers: &[(&str, &str)]) -> Response<B
     for (n, v) in headers {
         b = b.header(*n, *v);
     }
-    HttpClient::new(Proxy::default(), Duration::from_secs(10))
+    HttpTransport::without_proxy()
         .send(b.body(Bytes::new()).unwrap())
         .await
         .unwrap()
+}
+
+fn memory() -> cc::AnyStore {
+    Arc::new(InMemoryStore::new())
 }
 
 fn attributes(r: &Response<Bytes>) -> String {
@@ -72,8 +87,8 @@ async fn an_instance_goes_from_initialise_to_provision_and_away() {
         update: Duration::from_millis(30),
         fail_create: false,
     };
-    let cc = Arc::new(CcServer::new(TaskDeployer::new(fast)));
-    let (cc_url, cc_stop) = start(Arc::clone(&cc)).await;
+    let deployer = Arc::new(TaskDeployer::new(fast));
+    let (cc_url, cc_stop) = start(cc::service(Arc::clone(&deployer), memory()).unwrap()).await;
     let manifest = Manifest::from_json(
         r#"{"service_type": "http://schemas.mobile-cloud-networking.eu/occi/sm#sample_so",
             "service_description": "Test sample service",
@@ -86,28 +101,35 @@ async fn an_instance_goes_from_initialise_to_provision_and_away() {
     )
     .unwrap();
     let ms = Duration::from_millis(10);
-    let sm = SmServer::new(SmConfig {
-        manifest,
-        cc_url: cc_url.clone(),
-        cc_credentials: ("sm".into(), "pw".into()),
-        bundle: "occi-hurtle/so".into(),
-        design_uri: "http://127.0.0.1:5000/v2.0".into(),
-        params,
-        tokens: Tokens::new(BTreeMap::from([
-            ("t1".to_owned(), "demo".to_owned()),
-            ("t2".to_owned(), "other".to_owned()),
-        ])),
-        timings: Timings {
-            activate: ms,
-            deploy: ms,
-            provision: ms,
-            update: ms,
-            phase_timeout: Duration::from_secs(20),
+    let sm = sm::service(
+        SmConfig {
+            manifest,
+            cc_url: cc_url.clone(),
+            cc_credentials: ("sm".into(), "pw".into()),
+            bundle: "occi-hurtle/so".into(),
+            design_uri: "http://127.0.0.1:5000/v2.0".into(),
+            params,
+            tokens: Tokens::new(BTreeMap::from([
+                ("t1".to_owned(), "demo".to_owned()),
+                ("t2".to_owned(), "other".to_owned()),
+            ]))
+            .into(),
+            timings: Timings {
+                activate: ms,
+                deploy: ms,
+                provision: ms,
+                update: ms,
+                phase_timeout: Duration::from_secs(20),
+            },
+            transport: HttpTransport::without_proxy(),
+            call_timeout: Duration::from_secs(10),
+            dependencies: BTreeMap::new(),
+            service_identity: ("sm".to_owned(), "service".to_owned()),
         },
-        client: HttpClient::new(Proxy::default(), Duration::from_secs(10)),
-    })
+        memory(),
+    )
     .unwrap();
-    let (sm_url, sm_stop) = start(Arc::new(sm)).await;
+    let (sm_url, sm_stop) = start(sm).await;
     let demo = [("X-Auth-Token", "t1"), ("X-Tenant-Name", "demo")];
     let other = [("X-Auth-Token", "t2"), ("X-Tenant-Name", "other")];
 
@@ -115,7 +137,7 @@ async fn an_instance_goes_from_initialise_to_provision_and_away() {
         send(Method::GET, &format!("{sm_url}/-/"), &[])
             .await
             .status(),
-        400
+        401
     );
     assert_eq!(
         send(
@@ -209,7 +231,7 @@ async fn an_instance_goes_from_initialise_to_provision_and_away() {
     }
     sm_stop.send(()).unwrap();
     cc_stop.send(()).unwrap();
-    cc.shutdown().await;
+    deployer.shutdown().await;
 }
 
 /// One recorded call: who received it, method, path and query, header fields.
@@ -235,21 +257,36 @@ impl Call {
 type Log = Arc<std::sync::Mutex<Vec<Call>>>;
 
 /// A recording double: the real component behind, every request recorded first.
-struct Recorder<H> {
+#[derive(Clone)]
+struct Recorder<S> {
     to: &'static str,
-    inner: H,
+    inner: S,
     log: Log,
 }
 
-impl<H: Handler> Handler for Recorder<H> {
-    async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
+impl<S> tower_service::Service<Request<Incoming>> for Recorder<S>
+where
+    S: tower_service::Service<Request<Incoming>>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Incoming>) -> S::Future {
         self.log.lock().unwrap().push(Call {
             to: self.to,
             method: request.method().clone(),
             target: request.uri().to_string(),
             headers: request.headers().clone(),
         });
-        self.inner.handle(request).await
+        self.inner.call(request)
     }
 }
 
@@ -272,11 +309,11 @@ impl occi_hurtle::cc::Deployer for RecordingDeployer {
             },
             vec![("mcn.endpoint.api".into(), "127.0.0.1:1".into())],
         ));
-        let recorder = Arc::new(Recorder {
+        let recorder = Recorder {
             to: "so",
-            inner: occi_hurtle::so::SoServer::new(so),
+            inner: occi_hurtle::so::service(so).unwrap(),
             log: Arc::clone(&self.log),
-        });
+        };
         let (base, stop) = start(recorder).await;
         self.running.lock().await.insert(app.name.clone(), stop);
         Ok(base.trim_start_matches("http://").to_owned())
@@ -307,15 +344,16 @@ impl occi_hurtle::cc::Deployer for RecordingDeployer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sm_calls_cc_and_so_in_hurtle_order_with_per_phase_parameters() {
     let log: Log = Arc::default();
-    let cc = Arc::new(Recorder {
-        to: "cc",
-        inner: CcServer::new(RecordingDeployer {
-            log: Arc::clone(&log),
-            running: tokio::sync::Mutex::default(),
-        }),
+    let deployer = Arc::new(RecordingDeployer {
         log: Arc::clone(&log),
+        running: tokio::sync::Mutex::default(),
     });
-    let (cc_url, cc_stop) = start(Arc::clone(&cc)).await;
+    let cc = Recorder {
+        to: "cc",
+        inner: cc::service(Arc::clone(&deployer), memory()).unwrap(),
+        log: Arc::clone(&log),
+    };
+    let (cc_url, cc_stop) = start(cc).await;
     let params = ServiceParams::from_json(
         r#"{"initialise": [{"name": "p.initialise", "type": "string", "value": "i"}],
             "activate": [{"name": "p.activate", "type": "number", "value": 1}],
@@ -326,7 +364,7 @@ async fn the_sm_calls_cc_and_so_in_hurtle_order_with_per_phase_parameters() {
     )
     .unwrap();
     let ms = Duration::from_millis(5);
-    let sm = SmServer::new(SmConfig {
+    let sm = sm::service(SmConfig {
         manifest: Manifest::from_json(
             r#"{"service_type": "http://schemas.mobile-cloud-networking.eu/occi/sm#sample_so"}"#,
         )
@@ -336,7 +374,7 @@ async fn the_sm_calls_cc_and_so_in_hurtle_order_with_per_phase_parameters() {
         bundle: "registry/so:1".into(),
         design_uri: "http://keystone:5000/v2.0".into(),
         params,
-        tokens: Tokens::default(),
+        tokens: Tokens::default().into(),
         timings: Timings {
             activate: ms,
             deploy: ms,
@@ -344,10 +382,13 @@ async fn the_sm_calls_cc_and_so_in_hurtle_order_with_per_phase_parameters() {
             update: ms,
             phase_timeout: Duration::from_secs(20),
         },
-        client: HttpClient::new(Proxy::default(), Duration::from_secs(10)),
-    })
+        transport: HttpTransport::without_proxy(),
+        call_timeout: Duration::from_secs(10),
+        dependencies: BTreeMap::new(),
+        service_identity: ("sm".to_owned(), "service".to_owned()),
+    }, memory())
     .unwrap();
-    let (sm_url, sm_stop) = start(Arc::new(sm)).await;
+    let (sm_url, sm_stop) = start(sm).await;
     let who = [("X-Auth-Token", "eeu-token"), ("X-Tenant-Name", "eeu")];
 
     let mut instances = Vec::new();
@@ -521,5 +562,102 @@ async fn the_sm_calls_cc_and_so_in_hurtle_order_with_per_phase_parameters() {
 
     sm_stop.send(()).unwrap();
     cc_stop.send(()).unwrap();
-    cc.inner.shutdown().await;
+    deployer.shutdown().await;
+}
+
+fn config(manifest: &str, cc_url: String, dependencies: BTreeMap<String, String>) -> SmConfig {
+    let ms = Duration::from_millis(5);
+    SmConfig {
+        manifest: Manifest::from_json(manifest).unwrap(),
+        cc_url,
+        cc_credentials: ("sm".into(), "pw".into()),
+        bundle: "occi-hurtle/so".into(),
+        design_uri: "http://127.0.0.1:5000/v2.0".into(),
+        params: ServiceParams::default(),
+        tokens: Tokens::new(BTreeMap::from([
+            ("t".to_owned(), "demo".to_owned()),
+            ("sm".to_owned(), "service".to_owned()),
+        ]))
+        .into(),
+        timings: Timings {
+            activate: ms,
+            deploy: ms,
+            provision: ms,
+            update: ms,
+            phase_timeout: Duration::from_secs(20),
+        },
+        transport: HttpTransport::without_proxy(),
+        call_timeout: Duration::from_secs(10),
+        dependencies,
+        service_identity: ("sm".to_owned(), "service".to_owned()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sm_lists_the_kinds_of_the_services_it_depends_on() {
+    const DNS: &str = "http://schemas.mobile-cloud-networking.eu/occi/sm#dnsaas";
+    let (dns_url, dns_stop) = start(
+        sm::service(
+            config(
+                &format!(
+                    r#"{{"service_type": "{DNS}", "service_description": "DNS as a service"}}"#
+                ),
+                "http://127.0.0.1:1".to_owned(),
+                BTreeMap::new(),
+            ),
+            memory(),
+        )
+        .unwrap(),
+    )
+    .await;
+    let composed = format!(
+        r#"{{"service_type": "http://schemas.mobile-cloud-networking.eu/occi/sm#epc",
+            "depends_on": [{{"{DNS}": {{"inputs": []}}}}]}}"#
+    );
+    // Without a place for the dependency, the SM does not start.
+    let missing = sm::start(
+        config(&composed, "http://127.0.0.1:1".to_owned(), BTreeMap::new()),
+        memory(),
+    )
+    .await;
+    match missing {
+        Err(e) => assert!(e.to_string().contains("--depends"), "{e}"),
+        Ok(_) => panic!("an SM whose dependency has no SM started"),
+    }
+
+    let (service, reported) = sm::start(
+        config(
+            &composed,
+            "http://127.0.0.1:1".to_owned(),
+            BTreeMap::from([(DNS.to_owned(), dns_url.clone())]),
+        ),
+        memory(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(reported, 0);
+    let (epc_url, epc_stop) = start(service).await;
+    let qi = send(
+        Method::GET,
+        &format!("{epc_url}/-/"),
+        &[
+            ("X-Auth-Token", "t"),
+            ("X-Tenant-Name", "demo"),
+            ("Accept", "text/occi"),
+        ],
+    )
+    .await;
+    let cats: Vec<String> = qi
+        .headers()
+        .get_all("category")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let cats = cats.join(", ");
+    let epc = cats.find("epc; scheme=").unwrap();
+    let dns = cats.find("dnsaas; scheme=").expect(&cats);
+    assert!(epc < dns, "the service's own Kind comes first: {cats}");
+    assert!(cats.contains("title=\"DNS as a service\""), "{cats}");
+    dns_stop.send(()).unwrap();
+    epc_stop.send(()).unwrap();
 }

@@ -1,31 +1,37 @@
 //! The Service Orchestrator: the SDK trait a service developer implements
 //! ([`ServiceOrchestrator`]), the sample SO written with it ([`StackSo`] over a [`Stack`]),
-//! and the OCCI interface that serves one ([`SoServer`], hurtle.md §2).
+//! and the OCCI interface that serves one ([`service`], hurtle.md §2), an [`occi_server::Occi`]
+//! with the Kind `orchestrator` and its [`SoBackend`], behind the [`HeaderGate`].
 //!
 //! The interface: Kind `orchestrator` (`http://schemas.mobile-cloud-networking.eu/occi/service#`)
 //! with the actions `deploy`, `provision` and, if the SO handles notifications, `notify`;
 //! the single resource `/orchestrator/default`; 403 for any request without `X-Auth-Token`
-//! or `X-Tenant-Name`. `PUT` creates it (201) or replaces it (200); `?action=deploy` then
-//! `?action=provision` drive it (400 `Not applicable atm.` out of order); `POST` without an
-//! action updates it; `DELETE` disposes of it. Its attributes are what the clients sent
-//! (echoed, as Hurtle's SOs do), `occi.mcn.stack.state`, `occi.mcn.stack.id` (`uninitialized`
-//! and `N/A` before deploy) and the stack outputs.
+//! or `X-Tenant-Name`. `PUT` creates it (201) or replaces it (200, keeping what it was given
+//! before); `?action=deploy` then `?action=provision` drive it (400 `Not applicable atm.` out
+//! of order); `POST` without an action updates it; `DELETE` disposes of it. The Kind's
+//! attributes are open: whatever attributes the clients send are kept and echoed, as Hurtle's
+//! SOs do, next to `occi.mcn.stack.state`, `occi.mcn.stack.id` (`uninitialized` and `N/A`
+//! before deploy) and the stack outputs. The resource belongs to the tenant that created it.
 
 mod stack;
 
 use std::future::Future;
+use std::sync::Mutex;
 
-use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
 use occi_model::{
-    Action, AttributeDefinition, AttributeName, AttributeType, Category, CategoryId, Kind, Location,
+    Action, ActionInvocation, AttributeDefinition, AttributeName, AttributeType, AttributeValue,
+    CategoryId, Entity, Kind, Location, OcciVersion, Registry,
 };
-use tokio::sync::Mutex;
+use occi_server::auth::{AuthError, AuthLayer, Authenticate, Authenticated};
+use occi_server::{
+    ActionOutcome, Backend, BackendError, BackendErrorKind, ConfigError, Deletion, Event, Hook,
+    Identity, InMemoryStore, NotImplemented, OcciService,
+};
 
 pub use stack::{SimulatedStack, SimulatedTimings, Stack, StackStatus};
 
-use crate::server::Handler;
-use crate::wire::{self, EntityView, Incoming, SERVICE_SCHEME};
+/// The scheme of the SO Kind `orchestrator` and its actions.
+pub const SERVICE_SCHEME: &str = "http://schemas.mobile-cloud-networking.eu/occi/service#";
 
 /// The path of the one resource an SO serves.
 pub const RESOURCE_PATH: &str = "/orchestrator/default";
@@ -58,6 +64,19 @@ impl SoError {
     /// Whether the call was refused as not applicable (rather than failing).
     pub fn is_not_applicable(&self) -> bool {
         !self.applicable
+    }
+}
+
+impl From<SoError> for BackendError {
+    fn from(e: SoError) -> Self {
+        if e.is_not_applicable() {
+            BackendError::new(BackendErrorKind::BadRequest, e.message)
+        } else {
+            BackendError::new(
+                BackendErrorKind::Failed,
+                format!("the orchestrator failed: {}", e.message),
+            )
+        }
     }
 }
 
@@ -98,8 +117,9 @@ pub type SoState = StackStatus;
 ///     async fn dispose(&self, _call: &Call) -> Result<(), SoError> { Ok(()) }
 /// }
 ///
-/// // Serve it: occi_hurtle::server::serve(listener, Arc::new(SoServer::new(Hello)), stop).
-/// let _server = occi_hurtle::so::SoServer::new(Hello);
+/// // Serve it: occi_server::serve(listener, occi_hurtle::so::service(Hello)?, stop).
+/// let _service = occi_hurtle::so::service(Hello)?;
+/// # Ok::<(), occi_server::ConfigError>(())
 /// ```
 pub trait ServiceOrchestrator: Send + Sync + 'static {
     /// Deploys the service's infrastructure (`?action=deploy`).
@@ -159,87 +179,202 @@ impl<S: Stack> ServiceOrchestrator for StackSo<S> {
     }
 }
 
-/// Where the resource is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Created,
-    Deployed,
-    Provisioned,
-}
-
-#[derive(Debug)]
-struct Orchestrator {
-    phase: Phase,
-    /// Everything clients sent, echoed back.
-    attributes: Vec<(String, String)>,
-}
-
-fn service_id(term: &str) -> CategoryId {
+/// An id in the service scheme (`orchestrator`, `deploy`, `provision`, `notify`).
+pub fn service_id(term: &str) -> CategoryId {
     format!("{SERVICE_SCHEME}{term}")
         .parse()
         .expect("the service scheme and its terms are valid")
 }
 
-/// The OCCI interface of an SO.
-#[derive(Debug)]
-pub struct SoServer<T> {
-    so: T,
-    resource: Mutex<Option<Orchestrator>>,
+/// The SO's categories: the Kind `orchestrator` (attributes open) and its actions, on the
+/// OCCI 1.1 core.
+pub fn registry(notify: bool) -> Registry {
+    let mut actions = vec![service_id("deploy"), service_id("provision")];
+    if notify {
+        actions.push(service_id("notify"));
+    }
+    let attr = |n: &str| {
+        AttributeDefinition::new(
+            AttributeName::new(n).expect("valid attribute name"),
+            AttributeType::String,
+        )
+        .immutable()
+    };
+    let mut kind = Kind::new(service_id("orchestrator"))
+        .with_title("Service Orchestrator")
+        .with_parent(occi_model::ext::core::resource_id())
+        .with_location(Location::new("/orchestrator/").expect("valid location"))
+        .with_attribute(attr("occi.mcn.stack.state"))
+        .with_attribute(attr("occi.mcn.stack.id"));
+    for a in &actions {
+        kind = kind.with_action(a.clone());
+    }
+    let mut registry = Registry::new(OcciVersion::V1_1);
+    for a in actions {
+        registry
+            .register_action(Action::new(a))
+            .expect("the SO's actions are new");
+    }
+    registry
+        .register_kind(kind)
+        .expect("the orchestrator Kind is consistent");
+    registry
+        .open_attributes(&service_id("orchestrator"))
+        .expect("the orchestrator Kind is registered");
+    registry
 }
 
-impl<T: ServiceOrchestrator> SoServer<T> {
-    /// Serves `so`.
+/// Hurtle's SO gate: every request names a token (`X-Auth-Token`) and a tenant
+/// (`X-Tenant-Name`), or is refused with 403 (`X-Auth-Token required...`). The token is not
+/// checked here (Hurtle's SOs hand it on to the services they call); the caller's identity
+/// is the token as user and the tenant.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HeaderGate;
+
+impl Authenticate for HeaderGate {
+    async fn authenticate(&self, request: &http::request::Parts) -> Result<Identity, AuthError> {
+        let header = |n: &str| {
+            request
+                .headers
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let token = header("x-auth-token")
+            .ok_or_else(|| AuthError::forbidden("X-Auth-Token required..."))?;
+        let tenant = header("x-tenant-name")
+            .ok_or_else(|| AuthError::forbidden("X-Tenant-Name required..."))?;
+        Ok(Identity::new(token, tenant))
+    }
+
+    fn challenges(&self) -> Vec<http::HeaderValue> {
+        Vec::new()
+    }
+}
+
+/// Where the resource is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Absent,
+    Created,
+    Deployed,
+    Provisioned,
+}
+
+/// The Backend of the Kind `orchestrator`: the resource's life, on a [`ServiceOrchestrator`].
+#[derive(Debug)]
+pub struct SoBackend<T> {
+    so: T,
+    phase: Mutex<Phase>,
+}
+
+impl<T: ServiceOrchestrator> SoBackend<T> {
+    /// The backend of `so`.
     pub fn new(so: T) -> Self {
         Self {
             so,
-            resource: Mutex::new(None),
+            phase: Mutex::new(Phase::Absent),
         }
     }
 
-    /// The Kind `orchestrator` and its actions, then the core Kinds.
-    pub fn categories(&self) -> Vec<Category> {
-        let mut actions = vec![service_id("deploy"), service_id("provision")];
-        if self.so.handles_notify() {
-            actions.push(service_id("notify"));
-        }
-        let attr = |n: &str| {
-            AttributeDefinition::new(
-                AttributeName::new(n).expect("valid attribute name"),
-                AttributeType::String,
-            )
-            .immutable()
-        };
-        let mut kind = Kind::new(service_id("orchestrator"))
-            .with_title("Service Orchestrator")
-            .with_parent(occi_model::ext::core::resource_id())
-            .with_location(Location::new("/orchestrator/").expect("valid location"))
-            .with_attribute(attr("occi.mcn.stack.state"))
-            .with_attribute(attr("occi.mcn.stack.id"));
-        for a in &actions {
-            kind = kind.with_action(a.clone());
-        }
-        let mut out = vec![Category::Kind(kind)];
-        out.extend(
-            actions
-                .into_iter()
-                .map(|a| Category::Action(Action::new(a))),
-        );
-        out.extend(crate::core_kinds());
-        out
+    fn phase(&self) -> Phase {
+        *self
+            .phase
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn call(req: &Incoming, attributes: Vec<(String, String)>) -> Call {
-        Call {
-            token: req.header("x-auth-token").unwrap_or("").to_owned(),
-            tenant: req.header("x-tenant-name").unwrap_or("").to_owned(),
-            attributes,
-        }
+    fn set_phase(&self, phase: Phase) {
+        *self
+            .phase
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = phase;
     }
 
-    async fn view(&self, o: &Orchestrator) -> Result<EntityView, SoError> {
-        let mut attributes = vec![("occi.core.id".to_owned(), RESOURCE_PATH.to_owned())];
-        wire::merge(&mut attributes, &o.attributes);
-        let (state, id, outputs) = if o.phase == Phase::Created {
+    /// Moves from `from` to `to`, or says the action does not apply now.
+    fn advance(&self, from: Phase, to: Phase) -> Result<(), BackendError> {
+        let mut phase = self
+            .phase
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *phase != from {
+            return Err(BackendError::new(
+                BackendErrorKind::BadRequest,
+                "Not applicable atm.",
+            ));
+        }
+        *phase = to;
+        Ok(())
+    }
+}
+
+/// The caller and `attributes` as a [`Call`].
+fn call(hook: Hook<'_>, attributes: Vec<(String, String)>) -> Call {
+    let (token, tenant) = hook.identity().map_or_else(Default::default, |i| {
+        (i.user().to_owned(), i.tenant().to_owned())
+    });
+    Call {
+        token,
+        tenant,
+        attributes,
+    }
+}
+
+/// An attribute value as PySSF holds it: text (numbers and booleans in their text form).
+pub fn value_text(value: &AttributeValue) -> String {
+    match value {
+        AttributeValue::String(s) => s.clone(),
+        AttributeValue::Integer(i) => i.to_string(),
+        AttributeValue::Float(f) => f.to_string(),
+        AttributeValue::Bool(b) => b.to_string(),
+        AttributeValue::List(_) | AttributeValue::Map(_) => format!("{value:?}"),
+    }
+}
+
+/// Keeps every attribute value of `entity` as text, as PySSF did (the text renderings then
+/// quote every value, numbers included, which Hurtle's SM needs).
+pub fn values_as_text(entity: &mut Entity) {
+    for value in entity.attributes_mut().values_mut() {
+        if !matches!(value, AttributeValue::String(_)) {
+            *value = AttributeValue::String(value_text(value));
+        }
+    }
+}
+
+/// The attributes of `entity` that `before` does not hold with the same value, as text.
+fn given(before: Option<&Entity>, entity: &Entity) -> Vec<(String, String)> {
+    entity
+        .attributes()
+        .iter()
+        .filter(|(n, v)| before.is_none_or(|b| b.attributes().get(*n) != Some(*v)))
+        .map(|(n, v)| (n.to_string(), value_text(v)))
+        .collect()
+}
+
+fn string_attribute(entity: &mut Entity, name: &str, value: String) {
+    if let Ok(n) = AttributeName::new(name) {
+        entity
+            .attributes_mut()
+            .insert(n, AttributeValue::String(value));
+    }
+}
+
+impl<T: ServiceOrchestrator> Backend for SoBackend<T> {
+    async fn create(&self, _hook: Hook<'_>, entity: &mut Entity) -> Result<(), BackendError> {
+        if entity.location().map(Location::as_str) != Some(RESOURCE_PATH) {
+            return Err(BackendError::new(
+                BackendErrorKind::BadRequest,
+                format!("an SO serves the one resource {RESOURCE_PATH}; create it with PUT"),
+            ));
+        }
+        values_as_text(entity);
+        Ok(())
+    }
+
+    async fn retrieve(&self, _hook: Hook<'_>, entity: &mut Entity) -> Result<(), BackendError> {
+        let phase = self.phase();
+        let (state, id, outputs) = if matches!(phase, Phase::Created | Phase::Absent) {
             ("uninitialized".to_owned(), "N/A".to_owned(), Vec::new())
         } else {
             match self.so.state().await? {
@@ -247,220 +382,135 @@ impl<T: ServiceOrchestrator> SoServer<T> {
                 None => ("uninitialized".to_owned(), "N/A".to_owned(), Vec::new()),
             }
         };
-        wire::merge(
-            &mut attributes,
-            &[
-                ("occi.mcn.stack.state".to_owned(), state),
-                ("occi.mcn.stack.id".to_owned(), id),
-            ],
-        );
-        wire::merge(&mut attributes, &outputs);
-        let actions = match o.phase {
-            Phase::Created => vec![service_id("deploy")],
+        string_attribute(entity, "occi.mcn.stack.state", state);
+        string_attribute(entity, "occi.mcn.stack.id", id);
+        for (name, value) in outputs {
+            string_attribute(entity, &name, value);
+        }
+        let actions = match phase {
+            Phase::Absent | Phase::Created => vec![service_id("deploy")],
             Phase::Deployed => vec![service_id("provision")],
             Phase::Provisioned if self.so.handles_notify() => vec![service_id("notify")],
             Phase::Provisioned => Vec::new(),
         };
-        Ok(EntityView {
-            kind: service_id("orchestrator"),
-            location: RESOURCE_PATH.to_owned(),
-            actions,
-            attributes,
-        })
+        if let Entity::Resource(r) = entity {
+            r.actions = actions;
+        }
+        Ok(())
     }
 
-    async fn render(
+    async fn update(
         &self,
-        req: &Incoming,
-        status: StatusCode,
-        o: &Orchestrator,
-    ) -> Response<Bytes> {
-        match self.view(o).await {
-            Ok(view) => wire::entity(req.media, status, &view),
-            Err(e) => so_error(&e),
-        }
+        hook: Hook<'_>,
+        current: &Entity,
+        updated: &mut Entity,
+    ) -> Result<(), BackendError> {
+        values_as_text(updated);
+        let attributes = given(Some(current), updated);
+        self.so.update(&call(hook, attributes)).await?;
+        Ok(())
     }
 
-    async fn root(&self, req: &Incoming) -> Response<Bytes> {
-        let resource = self.resource.lock().await;
-        let mut views = Vec::new();
-        if let Some(o) = resource.as_ref() {
-            match self.view(o).await {
-                Ok(v) => views.push(v),
-                Err(e) => return so_error(&e),
+    async fn replace(
+        &self,
+        _hook: Hook<'_>,
+        current: &Entity,
+        replacement: &mut Entity,
+    ) -> Result<(), BackendError> {
+        // PySSF's replace kept what the resource was given before.
+        for (name, value) in current.attributes() {
+            if !replacement.attributes().contains_key(name) {
+                replacement
+                    .attributes_mut()
+                    .insert(name.clone(), value.clone());
             }
         }
-        wire::collection(req.media, &req.base, &views)
+        values_as_text(replacement);
+        Ok(())
     }
 
-    // One arm per method, in the order of the resource's life; splitting them would scatter
-    // the one lock they share.
-    #[allow(clippy::too_many_lines)]
-    async fn resource(&self, req: &Incoming) -> Response<Bytes> {
-        let mut resource = self.resource.lock().await;
-        match req.method {
-            Method::GET | Method::HEAD => match resource.as_ref() {
-                Some(o) => self.render(req, StatusCode::OK, o).await,
-                None => wire::not_found(&req.path),
-            },
-            Method::PUT => {
-                let doc = match req.document() {
-                    Ok(d) => d,
-                    Err(resp) => return resp,
-                };
-                if !wire::has_category(&doc, SERVICE_SCHEME, "orchestrator") {
-                    return wire::error(
-                        StatusCode::BAD_REQUEST,
-                        &format!(
-                            "Could not find a valid kind: send Category: orchestrator; scheme=\"{SERVICE_SCHEME}\"; class=\"kind\""
-                        ),
-                    );
-                }
-                let attributes = wire::attributes(&doc);
-                if let Some(o) = resource.as_mut() {
-                    wire::merge(&mut o.attributes, &attributes);
-                    return self.render(req, StatusCode::OK, o).await;
-                }
-                tracing::info!(
-                    tenant = req.header("x-tenant-name").unwrap_or(""),
-                    "orchestrator created"
-                );
-                *resource = Some(Orchestrator {
-                    phase: Phase::Created,
-                    attributes,
-                });
-                wire::created(req.media, &format!("{}{RESOURCE_PATH}", req.base))
-            }
-            Method::POST => {
-                let Some(o) = resource.as_mut() else {
-                    return wire::not_found(&req.path);
-                };
-                let doc = match req.document() {
-                    Ok(d) => d,
-                    Err(resp) => return resp,
-                };
-                let attributes = wire::attributes(&doc);
-                let call = Self::call(req, attributes.clone());
-                let next = match req.action() {
-                    None => {
-                        if let Err(e) = self.so.update(&call).await {
-                            return so_error(&e);
-                        }
-                        wire::merge(&mut o.attributes, &attributes);
-                        return self.render(req, StatusCode::OK, o).await;
-                    }
-                    Some(action) => {
-                        if !matches!(action, "deploy" | "provision" | "notify")
-                            || (action == "notify" && !self.so.handles_notify())
-                        {
-                            return wire::error(
-                                StatusCode::BAD_REQUEST,
-                                &format!(
-                                    "unknown action {action:?}; this SO has deploy, provision{}",
-                                    if self.so.handles_notify() {
-                                        " and notify"
-                                    } else {
-                                        ""
-                                    }
-                                ),
-                            );
-                        }
-                        if !wire::has_category(&doc, SERVICE_SCHEME, action) {
-                            return wire::error(
-                                StatusCode::BAD_REQUEST,
-                                &format!(
-                                    "the action needs its Category: {action}; scheme=\"{SERVICE_SCHEME}\"; class=\"action\""
-                                ),
-                            );
-                        }
-                        let result = match (action, o.phase) {
-                            ("deploy", Phase::Created) => {
-                                self.so.deploy(&call).await.map(|()| Phase::Deployed)
-                            }
-                            ("provision", Phase::Deployed) => {
-                                self.so.provision(&call).await.map(|()| Phase::Provisioned)
-                            }
-                            ("notify", Phase::Provisioned) => {
-                                self.so.notify(&call).await.map(|()| Phase::Provisioned)
-                            }
-                            _ => Err(SoError::not_applicable("Not applicable atm.")),
-                        };
-                        match result {
-                            Ok(next) => next,
-                            Err(e) => return so_error(&e),
-                        }
-                    }
-                };
-                o.phase = next;
-                wire::merge(&mut o.attributes, &attributes);
-                self.render(req, StatusCode::OK, o).await
-            }
-            Method::DELETE => {
-                if resource.is_none() {
-                    return wire::not_found(&req.path);
-                }
-                let doc = match req.document() {
-                    Ok(d) => d,
-                    Err(resp) => return resp,
-                };
-                if let Err(e) = self
-                    .so
-                    .dispose(&Self::call(req, wire::attributes(&doc)))
-                    .await
-                {
-                    return so_error(&e);
-                }
-                *resource = None;
-                tracing::info!("orchestrator disposed");
-                wire::ok(req.media)
-            }
-            _ => wire::method_not_allowed("GET, HEAD, PUT, POST, DELETE"),
-        }
+    async fn delete(&self, hook: Hook<'_>, _entity: &Entity) -> Result<Deletion, BackendError> {
+        self.so.dispose(&call(hook, Vec::new())).await?;
+        Ok(Deletion::Now)
     }
-}
 
-fn so_error(e: &SoError) -> Response<Bytes> {
-    if e.is_not_applicable() {
-        wire::error(StatusCode::BAD_REQUEST, &e.to_string())
-    } else {
-        wire::error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &format!("the orchestrator failed: {e}"),
-        )
-    }
-}
-
-impl<T: ServiceOrchestrator> Handler for SoServer<T> {
-    async fn handle(&self, request: Request<Bytes>) -> Response<Bytes> {
-        for (name, shown) in [
-            ("x-auth-token", "X-Auth-Token"),
-            ("x-tenant-name", "X-Tenant-Name"),
-        ] {
-            if request.headers().get(name).is_none() {
-                return wire::error(StatusCode::FORBIDDEN, &format!("{shown} required..."));
+    async fn action(
+        &self,
+        hook: Hook<'_>,
+        entity: &Entity,
+        invocation: &ActionInvocation,
+    ) -> Result<Option<ActionOutcome>, BackendError> {
+        let attributes: Vec<(String, String)> = invocation
+            .attributes
+            .iter()
+            .map(|(n, v)| (n.to_string(), value_text(v)))
+            .collect();
+        let c = call(hook, attributes.clone());
+        let term = invocation.action.term().as_str();
+        let (from, to) = match term {
+            "deploy" => (Phase::Created, Phase::Deployed),
+            "provision" => (Phase::Deployed, Phase::Provisioned),
+            "notify" if self.so.handles_notify() => (Phase::Provisioned, Phase::Provisioned),
+            _ => {
+                return Err(BackendError::new(
+                    BackendErrorKind::BadRequest,
+                    "Not applicable atm.",
+                ));
             }
-        }
-        let req = match Incoming::read(request) {
-            Ok(r) => r,
-            Err(resp) => return resp,
         };
-        match req.path.as_str() {
-            "/" => match req.method {
-                Method::GET | Method::HEAD => self.root(&req).await,
-                _ => wire::method_not_allowed("GET, HEAD"),
-            },
-            "/-/" | "/.well-known/org/ogf/occi/-/" => match req.method {
-                Method::GET | Method::HEAD => {
-                    wire::categories(req.media, &req.base, &self.categories())
-                }
-                _ => wire::method_not_allowed("GET, HEAD"),
-            },
-            RESOURCE_PATH => self.resource(&req).await,
-            "/orchestrator/" => match req.method {
-                Method::GET | Method::HEAD => self.root(&req).await,
-                _ => wire::method_not_allowed("GET, HEAD"),
-            },
-            _ => wire::not_found(&req.path),
+        self.advance(from, to)?;
+        let done = match term {
+            "deploy" => self.so.deploy(&c).await,
+            "provision" => self.so.provision(&c).await,
+            _ => self.so.notify(&c).await,
+        };
+        if let Err(e) = done {
+            self.set_phase(from);
+            return Err(e.into());
+        }
+        let mut after = entity.clone();
+        for (name, value) in attributes {
+            string_attribute(&mut after, &name, value);
+        }
+        Ok(Some(ActionOutcome::updated(after)))
+    }
+
+    async fn committed(&self, _hook: Hook<'_>, event: &Event) {
+        match event {
+            Event::Created(_) => self.set_phase(Phase::Created),
+            Event::Deleted(_) => self.set_phase(Phase::Absent),
+            _ => {}
         }
     }
+
+    async fn aborted(&self, _hook: Hook<'_>, event: &Event) {
+        if let Event::Acted { action, .. } = event {
+            let back = match action.term().as_str() {
+                "deploy" => Phase::Created,
+                "provision" => Phase::Deployed,
+                _ => return,
+            };
+            self.set_phase(back);
+        }
+    }
+}
+
+/// The HTTP service of an SO: the [`HeaderGate`] in front of its OCCI core.
+pub type SoService = Authenticated<OcciService<InMemoryStore, NotImplemented>, HeaderGate>;
+
+/// The OCCI core of an SO serving `so`.
+pub fn occi<T: ServiceOrchestrator>(
+    so: T,
+) -> Result<occi_server::Occi<InMemoryStore, NotImplemented>, ConfigError> {
+    let registry = registry(so.handles_notify());
+    crate::builder(registry)
+        .backend(service_id("orchestrator"), SoBackend::new(so))
+        .default_backend(crate::OnlyOwnKinds)
+        .build()
+}
+
+/// The HTTP service of an SO serving `so`, ready for [`occi_server::serve`].
+pub fn service<T: ServiceOrchestrator>(so: T) -> Result<SoService, ConfigError> {
+    use tower_layer::Layer as _;
+    Ok(AuthLayer::new(HeaderGate).layer(OcciService::new(occi(so)?)))
 }

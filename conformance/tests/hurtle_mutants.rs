@@ -79,7 +79,7 @@ where
             let body = body
                 .collect()
                 .await
-                .map(|b| b.to_bytes())
+                .map(http_body_util::Collected::to_bytes)
                 .unwrap_or_default();
             let mut request = Request::from_parts(parts, body);
             let seen = Seen {

@@ -663,7 +663,7 @@ pub async fn start<D: Deployer>(
         match changed {
             Ok(_) => stopped += 1,
             Err(e) => {
-                tracing::warn!(app = %location, error = %e, "an app of an earlier run could not be marked stopped")
+                tracing::warn!(app = %location, error = %e, "an app of an earlier run could not be marked stopped");
             }
         }
     }

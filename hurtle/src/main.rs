@@ -41,7 +41,7 @@ enum Component {
     /// The Service Manager: offers the service of a Hurtle manifest; each instance is an SO
     /// the CC deploys, driven through activate, deploy and provision in the background.
     /// Reaches the CC and SOs through HTTP_PROXY unless NO_PROXY exempts them.
-    Sm(SmArgs),
+    Sm(Box<SmArgs>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -274,10 +274,10 @@ async fn run(cli: Cli) -> std::io::Result<()> {
                     } else {
                         url
                     };
-                    TokenCheck::Keystone(
+                    TokenCheck::Keystone(Box::new(
                         occi_server::auth::KeystoneV2::new(url)
                             .map_err(|e| std::io::Error::other(e.to_string()))?,
-                    )
+                    ))
                 }
                 None => Tokens::new(args.tokens.into_iter().collect()).into(),
             };

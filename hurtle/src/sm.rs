@@ -262,7 +262,7 @@ pub enum TokenCheck {
     /// A static table.
     Static(Tokens),
     /// Keystone v2 at the validator's URL.
-    Keystone(occi_server::auth::KeystoneV2),
+    Keystone(Box<occi_server::auth::KeystoneV2>),
 }
 
 impl From<Tokens> for TokenCheck {
@@ -523,6 +523,8 @@ impl Shared {
 
     /// The synchronous part of a create: the CC app. Returns the app id, its URL and the SO's
     /// `host:port`.
+    // The three CC calls of Hurtle's InitSO, in order, each with its checks.
+    #[allow(clippy::too_many_lines)]
     async fn request_app(&self) -> Result<(String, String, String), Upstream> {
         let basic = ("Authorization", self.basic());
         let qi = self
@@ -1198,7 +1200,7 @@ async fn report_interrupted(
                 reported += 1;
             }
             Err(e) => {
-                tracing::warn!(instance = %location, error = %e, "an interrupted instance could not be marked")
+                tracing::warn!(instance = %location, error = %e, "an interrupted instance could not be marked");
             }
         }
     }

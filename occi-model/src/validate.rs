@@ -780,6 +780,24 @@ impl Registry {
         Some(checked)
     }
 
+    /// Removes the attributes a full representation (`update`) leaves out from `result`,
+    /// except immutable and required ones.
+    fn drop_left_out(result: &mut Entity, update: &Entity, defs: &Defs<'_>) {
+        let keep = |name: &str| {
+            defs.get(name)
+                .is_some_and(|d| !d.mutable || d.required || d.create_only)
+        };
+        for &name in core_names(result) {
+            if name != core_attr::ID && !keep(name) && update.attribute_value(name).is_none() {
+                // Clearing a field cannot fail.
+                let _ = set_core(result, name, None);
+            }
+        }
+        result
+            .attributes_mut()
+            .retain(|name, _| keep(name.as_str()) || update.attributes().contains_key(name));
+    }
+
     /// Checks the Core fields and attributes of a new entity, applies defaults, and checks
     /// required attributes. Stores coerced values into `entity`.
     fn create_attributes(entity: &mut Entity, defs: &Defs<'_>, open: bool, out: &mut Collector) {
@@ -1231,22 +1249,8 @@ impl Registry {
         let mut result = current.clone();
         result.mixins_mut().clone_from(&mixins);
 
-        // Attributes left out of a full representation are removed, except immutable and
-        // required ones.
         if mode == UpdateMode::Replace {
-            let keep = |name: &str| {
-                defs.get(name)
-                    .is_some_and(|d| !d.mutable || d.required || d.create_only)
-            };
-            for &name in core_names(&result) {
-                if name != core_attr::ID && !keep(name) && update.attribute_value(name).is_none() {
-                    // Clearing a field cannot fail.
-                    let _ = set_core(&mut result, name, None);
-                }
-            }
-            result
-                .attributes_mut()
-                .retain(|name, _| keep(name.as_str()) || update.attributes().contains_key(name));
+            Self::drop_left_out(&mut result, update, &defs);
         }
 
         // Given values.

@@ -77,12 +77,14 @@ fn block<F: std::future::Future>(f: F) -> F::Output {
 }
 
 fn send(server: &Occi<InMemoryStore>, request: http::request::Builder) -> Response<Bytes> {
-    block(server.handle(
-        request
-            .header("host", "sm.test:8080")
-            .body(Bytes::new())
-            .unwrap(),
-    ))
+    block(
+        server.handle(
+            request
+                .header("host", "sm.test:8080")
+                .body(Bytes::new())
+                .unwrap(),
+        ),
+    )
 }
 
 fn text(r: &Response<Bytes>) -> String {
@@ -113,7 +115,11 @@ fn an_open_kind_keeps_undeclared_attributes_and_checks_declared_ones() {
     let closed = server(Dialect::Occi, false);
     let refused = create(&closed, "activate.integer=1");
     assert_eq!(refused.status(), 400, "{}", text(&refused));
-    assert!(text(&refused).contains("activate.integer"), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("activate.integer"),
+        "{}",
+        text(&refused)
+    );
 
     let open = server(Dialect::Occi, true);
     let created = create(&open, "activate.integer=1, any.name=\"x\"");
@@ -146,13 +152,22 @@ fn a_create_hook_names_the_entity_it_creates() {
     let server = server(Dialect::Occi, true);
     let created = create(&server, "svc.name=\"alpha\"");
     assert_eq!(created.status(), 201, "{}", text(&created));
-    assert_eq!(header(&created, "location"), "http://sm.test:8080/svc/alpha");
-    let got = send(&server, Request::get("/svc/alpha").header("accept", "text/occi"));
+    assert_eq!(
+        header(&created, "location"),
+        "http://sm.test:8080/svc/alpha"
+    );
+    let got = send(
+        &server,
+        Request::get("/svc/alpha").header("accept", "text/occi"),
+    );
     assert_eq!(got.status(), 200);
     assert!(header(&got, "x-occi-attribute").contains("occi.core.id=\"alpha\""));
     // The name is taken: 409, and nothing more is stored.
     assert_eq!(create(&server, "svc.name=\"alpha\"").status(), 409);
-    let listing = send(&server, Request::get("/svc/").header("accept", "text/uri-list"));
+    let listing = send(
+        &server,
+        Request::get("/svc/").header("accept", "text/uri-list"),
+    );
     assert_eq!(text(&listing).lines().count(), 1, "{}", text(&listing));
     // A client that puts the entity where the service would not name it: 400.
     let put = send(
@@ -227,7 +242,10 @@ fn the_pyssf_dialect_answers_as_pyssf_did() {
     let json: serde_json::Value = serde_json::from_slice(got.body()).unwrap();
     assert_eq!(json["kind"]["term"], "svc", "{json}");
     assert_eq!(json["attributes"]["k"], "v", "{json}");
-    assert!(json["links"].is_array() && json["mixins"].is_array(), "{json}");
+    assert!(
+        json["links"].is_array() && json["mixins"].is_array(),
+        "{json}"
+    );
     let listing = send(
         &server,
         Request::get("/svc/").header("accept", "application/occi+json"),

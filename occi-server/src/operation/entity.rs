@@ -195,6 +195,9 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
     }
 
     /// Creates an entity: POST to a Kind's collection (`at` is `None`) or PUT to a new path.
+    // The stages of a create (place, links, validation, hook, naming, commit) read best in
+    // one piece, in their order.
+    #[allow(clippy::too_many_lines)]
     pub(crate) async fn create(
         &self,
         ctx: &Ctx,
@@ -256,7 +259,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             .map_err(|e| Failure::validation("the entity", &e, ctx.registry.version()))?;
         let hook = ctx.hook(&self.shared.lifecycle);
         let mut changes = Vec::with_capacity(requires.len() + 1);
-        let inline = match &mut entity {
+        let mut inline = match &mut entity {
             Entity::Resource(r) => std::mem::take(&mut r.links),
             Entity::Link(_) => Vec::new(),
         };
@@ -266,7 +269,6 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             .create(hook, &mut entity)
             .await
             .map_err(|e| Failure::backend(&e))?;
-        let mut inline = inline;
         let renamed = if entity.id() == placed.as_ref() {
             Ok(location)
         } else {

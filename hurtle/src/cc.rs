@@ -40,8 +40,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use occi_model::{
-    Action, ActionInvocation, AttributeDefinition, AttributeName, AttributeType, AttributeValue,
-    CategoryId, Entity, EntityId, Kind, Location, OcciVersion, Registry,
+    Action, ActionInvocation, AttributeDefinition, AttributeName, AttributeType, CategoryId,
+    Entity, EntityId, Kind, Location, OcciVersion, Registry,
 };
 use occi_server::auth::{AuthError, AuthLayer, Authenticate, Authenticated};
 use occi_server::{
@@ -49,6 +49,8 @@ use occi_server::{
     Hook, Identity, NotImplemented, OcciService,
 };
 use tokio::process::{Child, Command};
+
+use crate::attribute::{set_text, text, values_as_text};
 use tokio::sync::Mutex;
 
 /// The scheme of the CC Kind `app`.
@@ -429,22 +431,6 @@ impl Authenticate for AuthorizationPresent {
     }
 }
 
-fn text(entity: &Entity, name: &str) -> String {
-    entity
-        .attributes()
-        .get(name)
-        .map(crate::so::value_text)
-        .unwrap_or_default()
-}
-
-fn set_text(entity: &mut Entity, name: &str, value: impl Into<String>) {
-    if let Ok(n) = AttributeName::new(name) {
-        entity
-            .attributes_mut()
-            .insert(n, AttributeValue::String(value.into()));
-    }
-}
-
 fn bad(message: impl Into<String>) -> BackendError {
     BackendError::new(BackendErrorKind::BadRequest, message)
 }
@@ -480,7 +466,7 @@ impl<D: Deployer> AppBackend<D> {
 
 impl<D: Deployer> Backend for AppBackend<D> {
     async fn create(&self, _hook: Hook<'_>, entity: &mut Entity) -> Result<(), BackendError> {
-        crate::so::values_as_text(entity);
+        values_as_text(entity);
         let spec = spec(entity)?;
         let id = EntityId::new(&spec.name).map_err(|e| bad(format!("occi.app.name: {e}")))?;
         let named = format!("/app/{}", spec.name);

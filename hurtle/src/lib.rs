@@ -31,6 +31,7 @@
 //! # }
 //! ```
 
+pub mod attribute;
 pub mod cc;
 pub mod sm;
 pub mod so;

@@ -38,8 +38,8 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use occi_client::{HttpTransport, Transport as _};
 use occi_model::{
-    AttributeDefinition, AttributeName, AttributeType, AttributeValue, CategoryId, Entity,
-    EntityId, Kind, Location, OcciVersion, Registry,
+    AttributeDefinition, AttributeName, AttributeType, CategoryId, Entity, EntityId, Kind,
+    Location, OcciVersion, Registry,
 };
 use occi_server::auth::{AuthError, AuthLayer, Authenticated, TokenValidator, XAuthToken};
 use occi_server::{
@@ -48,8 +48,9 @@ use occi_server::{
 };
 use serde::Deserialize;
 
+use crate::attribute::{set_text, text, value_text, values_as_text};
 use crate::cc::{AnyStore, PLATFORM_SCHEME};
-use crate::so::{SERVICE_SCHEME, value_text};
+use crate::so::SERVICE_SCHEME;
 
 /// A Hurtle service manifest (`service_manifest.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -399,22 +400,6 @@ fn text_attributes(resp: &Response<Bytes>) -> Vec<(String, String)> {
 fn json_attribute(resp: &Response<Bytes>, name: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_slice(resp.body()).ok()?;
     v["attributes"][name].as_str().map(str::to_owned)
-}
-
-fn text(entity: &Entity, name: &str) -> String {
-    entity
-        .attributes()
-        .get(name)
-        .map(value_text)
-        .unwrap_or_default()
-}
-
-fn set_text(entity: &mut Entity, name: &str, value: impl Into<String>) {
-    if let Ok(n) = AttributeName::new(name) {
-        entity
-            .attributes_mut()
-            .insert(n, AttributeValue::String(value.into()));
-    }
 }
 
 /// The attributes of `entity` a client gave (neither the SM's own nor internal), as text.
@@ -837,7 +822,7 @@ impl Backend for InstanceBackend {
                 format!("{name} is the SM's own attribute; a client does not set it"),
             ));
         }
-        crate::so::values_as_text(entity);
+        values_as_text(entity);
         let caller = Caller::of(hook);
         let (app_id, app, so) = self.shared.request_app().await.map_err(|Upstream(e)| {
             tracing::warn!(error = %e, "the CC could not deploy an SO");
@@ -904,7 +889,7 @@ impl Backend for InstanceBackend {
         current: &Entity,
         updated: &mut Entity,
     ) -> Result<(), BackendError> {
-        crate::so::values_as_text(updated);
+        values_as_text(updated);
         let new: Vec<(String, String)> = updated
             .attributes()
             .iter()

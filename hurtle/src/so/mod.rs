@@ -19,8 +19,8 @@ use std::future::Future;
 use std::sync::Mutex;
 
 use occi_model::{
-    Action, ActionInvocation, AttributeDefinition, AttributeName, AttributeType, AttributeValue,
-    CategoryId, Entity, Kind, Location, OcciVersion, Registry,
+    Action, ActionInvocation, AttributeDefinition, AttributeName, AttributeType, CategoryId,
+    Entity, Kind, Location, OcciVersion, Registry,
 };
 use occi_server::auth::{AuthError, AuthLayer, Authenticate, Authenticated};
 use occi_server::{
@@ -29,6 +29,8 @@ use occi_server::{
 };
 
 pub use stack::{SimulatedStack, SimulatedTimings, Stack, StackStatus};
+
+use crate::attribute::{set_text, value_text, values_as_text};
 
 /// The scheme of the SO Kind `orchestrator` and its actions.
 pub const SERVICE_SCHEME: &str = "http://schemas.mobile-cloud-networking.eu/occi/service#";
@@ -321,27 +323,6 @@ fn call(hook: Hook<'_>, attributes: Vec<(String, String)>) -> Call {
     }
 }
 
-/// An attribute value as PySSF holds it: text (numbers and booleans in their text form).
-pub fn value_text(value: &AttributeValue) -> String {
-    match value {
-        AttributeValue::String(s) => s.clone(),
-        AttributeValue::Integer(i) => i.to_string(),
-        AttributeValue::Float(f) => f.to_string(),
-        AttributeValue::Bool(b) => b.to_string(),
-        AttributeValue::List(_) | AttributeValue::Map(_) => format!("{value:?}"),
-    }
-}
-
-/// Keeps every attribute value of `entity` as text, as PySSF did (the text renderings then
-/// quote every value, numbers included, which Hurtle's SM needs).
-pub fn values_as_text(entity: &mut Entity) {
-    for value in entity.attributes_mut().values_mut() {
-        if !matches!(value, AttributeValue::String(_)) {
-            *value = AttributeValue::String(value_text(value));
-        }
-    }
-}
-
 /// The attributes of `entity` that `before` does not hold with the same value, as text.
 fn given(before: Option<&Entity>, entity: &Entity) -> Vec<(String, String)> {
     entity
@@ -350,14 +331,6 @@ fn given(before: Option<&Entity>, entity: &Entity) -> Vec<(String, String)> {
         .filter(|(n, v)| before.is_none_or(|b| b.attributes().get(*n) != Some(*v)))
         .map(|(n, v)| (n.to_string(), value_text(v)))
         .collect()
-}
-
-fn string_attribute(entity: &mut Entity, name: &str, value: String) {
-    if let Ok(n) = AttributeName::new(name) {
-        entity
-            .attributes_mut()
-            .insert(n, AttributeValue::String(value));
-    }
 }
 
 impl<T: ServiceOrchestrator> Backend for SoBackend<T> {
@@ -382,10 +355,10 @@ impl<T: ServiceOrchestrator> Backend for SoBackend<T> {
                 None => ("uninitialized".to_owned(), "N/A".to_owned(), Vec::new()),
             }
         };
-        string_attribute(entity, "occi.mcn.stack.state", state);
-        string_attribute(entity, "occi.mcn.stack.id", id);
+        set_text(entity, "occi.mcn.stack.state", state);
+        set_text(entity, "occi.mcn.stack.id", id);
         for (name, value) in outputs {
-            string_attribute(entity, &name, value);
+            set_text(entity, &name, value);
         }
         let actions = match phase {
             Phase::Absent | Phase::Created => vec![service_id("deploy")],
@@ -470,7 +443,7 @@ impl<T: ServiceOrchestrator> Backend for SoBackend<T> {
         }
         let mut after = entity.clone();
         for (name, value) in attributes {
-            string_attribute(&mut after, &name, value);
+            set_text(&mut after, &name, value);
         }
         Ok(Some(ActionOutcome::updated(after)))
     }

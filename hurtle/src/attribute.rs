@@ -42,3 +42,14 @@ pub fn set_text(entity: &mut Entity, name: &str, value: impl Into<String>) {
             .insert(n, AttributeValue::String(value.into()));
     }
 }
+
+/// The attributes of `after` that `before` does not hold with the same value, as text: what
+/// an update gave.
+pub fn changed(before: &Entity, after: &Entity) -> Vec<(String, String)> {
+    after
+        .attributes()
+        .iter()
+        .filter(|(n, v)| before.attributes().get(*n) != Some(*v))
+        .map(|(n, v)| (n.to_string(), value_text(v)))
+        .collect()
+}

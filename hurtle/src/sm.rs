@@ -48,7 +48,7 @@ use occi_server::{
 };
 use serde::Deserialize;
 
-use crate::attribute::{set_text, text, value_text, values_as_text};
+use crate::attribute::{changed, set_text, text, value_text, values_as_text};
 use crate::cc::{AnyStore, PLATFORM_SCHEME};
 use crate::so::SERVICE_SCHEME;
 
@@ -890,12 +890,7 @@ impl Backend for InstanceBackend {
         updated: &mut Entity,
     ) -> Result<(), BackendError> {
         values_as_text(updated);
-        let new: Vec<(String, String)> = updated
-            .attributes()
-            .iter()
-            .filter(|(n, v)| current.attributes().get(*n) != Some(*v))
-            .map(|(n, v)| (n.to_string(), value_text(v)))
-            .collect();
+        let new = changed(current, updated);
         if let Some((name, _)) = new
             .iter()
             .find(|(n, _)| is_internal(n) || n == STATE || n == ERROR)

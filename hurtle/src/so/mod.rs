@@ -30,7 +30,7 @@ use occi_server::{
 
 pub use stack::{SimulatedStack, SimulatedTimings, Stack, StackStatus};
 
-use crate::attribute::{set_text, value_text, values_as_text};
+use crate::attribute::{changed, set_text, value_text, values_as_text};
 
 /// The scheme of the SO Kind `orchestrator` and its actions.
 pub const SERVICE_SCHEME: &str = "http://schemas.mobile-cloud-networking.eu/occi/service#";
@@ -323,16 +323,6 @@ fn call(hook: Hook<'_>, attributes: Vec<(String, String)>) -> Call {
     }
 }
 
-/// The attributes of `entity` that `before` does not hold with the same value, as text.
-fn given(before: Option<&Entity>, entity: &Entity) -> Vec<(String, String)> {
-    entity
-        .attributes()
-        .iter()
-        .filter(|(n, v)| before.is_none_or(|b| b.attributes().get(*n) != Some(*v)))
-        .map(|(n, v)| (n.to_string(), value_text(v)))
-        .collect()
-}
-
 impl<T: ServiceOrchestrator> Backend for SoBackend<T> {
     async fn create(&self, _hook: Hook<'_>, entity: &mut Entity) -> Result<(), BackendError> {
         if entity.location().map(Location::as_str) != Some(RESOURCE_PATH) {
@@ -379,7 +369,7 @@ impl<T: ServiceOrchestrator> Backend for SoBackend<T> {
         updated: &mut Entity,
     ) -> Result<(), BackendError> {
         values_as_text(updated);
-        let attributes = given(Some(current), updated);
+        let attributes = changed(current, updated);
         self.so.update(&call(hook, attributes)).await?;
         Ok(())
     }

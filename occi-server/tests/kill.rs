@@ -5,8 +5,13 @@
 //! wholly there or wholly absent, no link outlives its endpoints, and the server starts
 //! without repair.
 //!
-//! It starts processes and takes a few tens of seconds, so it is `#[ignore]`d in
-//! `cargo test --workspace`; `.ci/storage.sh` runs it with `--include-ignored`.
+//! The same load runs against two replicas on one PostgreSQL database: replica A takes the
+//! load and is killed and restarted, replica B stays up, and every check is made through B
+//! (the acknowledged writes of A are in the shared database, not in A).
+//!
+//! They start processes and take a few tens of seconds, so they are `#[ignore]`d in
+//! `cargo test --workspace`; `.ci/storage.sh` runs them with `--include-ignored` (the
+//! PostgreSQL one with `OCCI_TEST_POSTGRES_URL` set; without it, it fails saying so).
 #![cfg(feature = "cli")]
 #![allow(
     clippy::too_many_lines,
@@ -33,10 +38,11 @@ struct Server {
     addr: String,
 }
 
-fn start(data: &std::path::Path) -> Server {
+/// Where a server keeps its data: `--data DIR` or `--store URL`.
+fn start(store: &[std::ffi::OsString]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_occi-server"))
-        .args(["--listen", "127.0.0.1:0", "--log", "warn", "--data"])
-        .arg(data)
+        .args(["--listen", "127.0.0.1:0", "--log", "warn"])
+        .args(store)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -160,6 +166,60 @@ fn verify(addr: &str, known: &BTreeMap<String, Known>) -> usize {
 fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
+    let args = vec!["--data".into(), data.into_os_string()];
+    survives_kills("SQLite, restarted on its data directory", &args, None);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set OCCI_TEST_POSTGRES_URL (.ci/storage.sh runs it)"]
+fn acknowledged_writes_survive_a_replica_sigkill_on_postgres() {
+    let url = std::env::var("OCCI_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!(
+            "OCCI_TEST_POSTGRES_URL is not set: point it at an empty PostgreSQL database (postgres://USER@127.0.0.1:PORT/DB), or run .ci/storage.sh, which starts one"
+        )
+    });
+    let url = fresh_schema(&url);
+    let args = vec!["--store".into(), url.into()];
+    let survivor = start(&args);
+    survives_kills(
+        "PostgreSQL, replica A killed, checked through replica B",
+        &args,
+        Some(&survivor.addr),
+    );
+    let mut survivor = survivor;
+    survivor.child.kill().unwrap();
+    survivor.child.wait().unwrap();
+}
+
+/// The URL of a new, empty schema of the database at `url`.
+fn fresh_schema(url: &str) -> String {
+    let schema = format!("kill_{}", std::process::id());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
+        let connection = tokio::spawn(connection);
+        client
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+            ))
+            .await
+            .unwrap();
+        drop(client);
+        let _ = connection.await;
+    });
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-c%20search_path%3D{schema}")
+}
+
+/// Loads servers started with `store`, kills each with SIGKILL [`KILLS`] times, and checks
+/// every acknowledged write after each restart, through `checker` when given (a replica
+/// that stays up) or through the restarted server.
+fn survives_kills(what: &str, store: &[std::ffi::OsString], checker: Option<&str>) {
     let mut rng = Lcg(0x5eed);
     let mut known: BTreeMap<String, Known> = BTreeMap::new();
     let mut computes: Vec<String> = Vec::new();
@@ -168,12 +228,13 @@ fn acknowledged_writes_survive_sigkill() {
     let mut in_flight_at_kill = 0usize;
     let started = Instant::now();
     for kill in 0..KILLS {
-        let mut server = start(&data);
-        let checked = verify(&server.addr, &known);
+        let mut server = start(store);
+        let check = checker.unwrap_or(&server.addr).to_owned();
+        let checked = verify(&check, &known);
         // Settle what the restart kept of the write that was in flight.
         for (at, k) in &mut known {
             if k.in_flight.take().is_some() {
-                let (status, _, body) = http(&server.addr, "GET", at, "").expect("answers");
+                let (status, _, body) = http(&check, "GET", at, "").expect("answers");
                 k.acknowledged = (status == 200).then(|| title_of(&body).unwrap_or_default());
             }
         }
@@ -298,13 +359,14 @@ fn acknowledged_writes_survive_sigkill() {
             kill + 1
         );
     }
-    let server = start(&data);
-    let checked = verify(&server.addr, &known);
-    let mut server = server;
+    let mut server = start(store);
+    let checked = verify(checker.unwrap_or(&server.addr), &known);
+    let restarted = verify(&server.addr, &known);
+    assert_eq!(checked, restarted);
     server.child.kill().unwrap();
     server.child.wait().unwrap();
     println!(
-        "{KILLS} SIGKILLs in {:.1?}: {acknowledged_writes} acknowledged writes, {checked} locations verified after the last restart, {in_flight_at_kill} writes in flight at a kill, 0 losses",
+        "{what}: {KILLS} SIGKILLs in {:.1?}: {acknowledged_writes} acknowledged writes, {checked} locations verified after the last restart, {in_flight_at_kill} writes in flight at a kill, 0 losses",
         started.elapsed()
     );
 }

@@ -52,6 +52,7 @@ struct Inner {
     /// of these sets.
     index: HashMap<Tenant, HashMap<Key, BTreeSet<Location>>>,
     mixins: BTreeMap<CategoryId, StoredMixin>,
+    mixins_revision: u64,
     next_revision: u64,
 }
 
@@ -107,6 +108,7 @@ impl Inner {
                 }
             }
             Change::PutMixin { mixin, origin } => {
+                self.mixins_revision += 1;
                 self.mixins.insert(
                     mixin.id.clone(),
                     StoredMixin {
@@ -117,6 +119,7 @@ impl Inner {
                 );
             }
             Change::DeleteMixin { id } => {
+                self.mixins_revision += 1;
                 self.mixins.remove(&id);
             }
             Change::Require { .. } => {}
@@ -277,6 +280,10 @@ impl Store for InMemoryStore {
 
     fn mixins(&self) -> impl Future<Output = Result<Vec<StoredMixin>, StoreError>> + Send {
         std::future::ready(self.mixins_now())
+    }
+
+    fn mixins_revision(&self) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        std::future::ready(self.read().map(|inner| Some(inner.mixins_revision)))
     }
 }
 

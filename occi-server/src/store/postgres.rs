@@ -39,11 +39,12 @@ use super::{
 };
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The statements that take a database from version `i` to `i + 1`, one per element.
-const MIGRATIONS: &[&[&str]] = &[&[
-    "CREATE TABLE IF NOT EXISTS entity (
+const MIGRATIONS: &[&[&str]] = &[
+    &[
+        "CREATE TABLE IF NOT EXISTS entity (
         location TEXT PRIMARY KEY,
         tenant TEXT NOT NULL,
         kind TEXT NOT NULL,
@@ -53,28 +54,37 @@ const MIGRATIONS: &[&[&str]] = &[&[
         revision BIGINT NOT NULL,
         body TEXT NOT NULL
     )",
-    "CREATE INDEX IF NOT EXISTS entity_by_tenant ON entity (tenant, location)",
-    "CREATE INDEX IF NOT EXISTS entity_by_kind ON entity (kind, location)",
-    "CREATE INDEX IF NOT EXISTS entity_by_tenant_kind ON entity (tenant, kind, location)",
-    "CREATE INDEX IF NOT EXISTS entity_by_id ON entity (id, location) WHERE id IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS entity_by_source ON entity (source, location) WHERE source IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS entity_by_target ON entity (target, location) WHERE target IS NOT NULL",
-    "CREATE TABLE IF NOT EXISTS entity_mixin (
+        "CREATE INDEX IF NOT EXISTS entity_by_tenant ON entity (tenant, location)",
+        "CREATE INDEX IF NOT EXISTS entity_by_kind ON entity (kind, location)",
+        "CREATE INDEX IF NOT EXISTS entity_by_tenant_kind ON entity (tenant, kind, location)",
+        "CREATE INDEX IF NOT EXISTS entity_by_id ON entity (id, location) WHERE id IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS entity_by_source ON entity (source, location) WHERE source IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS entity_by_target ON entity (target, location) WHERE target IS NOT NULL",
+        "CREATE TABLE IF NOT EXISTS entity_mixin (
         mixin TEXT NOT NULL,
         location TEXT NOT NULL,
         tenant TEXT NOT NULL,
         PRIMARY KEY (mixin, location)
     )",
-    "CREATE INDEX IF NOT EXISTS entity_mixin_by_tenant ON entity_mixin (tenant, mixin, location)",
-    "CREATE INDEX IF NOT EXISTS entity_mixin_by_location ON entity_mixin (location)",
-    "CREATE TABLE IF NOT EXISTS mixin (
+        "CREATE INDEX IF NOT EXISTS entity_mixin_by_tenant ON entity_mixin (tenant, mixin, location)",
+        "CREATE INDEX IF NOT EXISTS entity_mixin_by_location ON entity_mixin (location)",
+        "CREATE TABLE IF NOT EXISTS mixin (
         id TEXT PRIMARY KEY,
         origin TEXT NOT NULL,
         tenant TEXT NOT NULL,
         body TEXT NOT NULL
     )",
-    "CREATE SEQUENCE IF NOT EXISTS occi_revision",
-]];
+        "CREATE SEQUENCE IF NOT EXISTS occi_revision",
+    ],
+    &[
+        // 1 -> 2: a counter of Mixin changes, read by every replica to keep its registry fresh.
+        "CREATE TABLE IF NOT EXISTS mixin_revision (
+        only INT PRIMARY KEY CHECK (only = 1),
+        last BIGINT NOT NULL
+    )",
+        "INSERT INTO mixin_revision (only, last) VALUES (1, 0) ON CONFLICT DO NOTHING",
+    ],
+];
 
 fn classify(error: tokio_postgres::Error) -> StoreError {
     let kind = match error.code() {
@@ -336,6 +346,16 @@ impl PostgresStore {
     }
 }
 
+async fn bump_mixin_revision(tx: &tokio_postgres::Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE mixin_revision SET last = last + 1 WHERE only = 1",
+        &[],
+    )
+    .await
+    .map_err(classify)
+    .map(drop)
+}
+
 /// Writes one change of a changeset whose preconditions hold.
 async fn apply(
     tx: &tokio_postgres::Transaction<'_>,
@@ -406,11 +426,13 @@ async fn apply(
             )
             .await
             .map_err(classify)?;
+            bump_mixin_revision(tx).await?;
         }
         Change::DeleteMixin { id } => {
             tx.execute("DELETE FROM mixin WHERE id = $1", &[&id.to_string()])
                 .await
                 .map_err(classify)?;
+            bump_mixin_revision(tx).await?;
         }
         Change::Require { .. } => {}
     }
@@ -439,5 +461,18 @@ impl Store for PostgresStore {
     fn mixins(&self) -> impl Future<Output = Result<Vec<StoredMixin>, StoreError>> + Send {
         let this = self.clone();
         async move { this.mixins_now().await }
+    }
+
+    fn mixins_revision(&self) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        let this = self.clone();
+        async move {
+            let client = this.pool.get().await.map_err(pool_error)?;
+            let statement = client
+                .prepare_cached("SELECT last FROM mixin_revision WHERE only = 1")
+                .await
+                .map_err(classify)?;
+            let row = client.query_opt(&statement, &[]).await.map_err(classify)?;
+            Ok(row.and_then(|row| u64::try_from(row.get::<_, i64>(0)).ok()))
+        }
     }
 }

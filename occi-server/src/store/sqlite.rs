@@ -30,7 +30,9 @@
 //!
 //! A full disk, a read-only file or directory, or an I/O error is
 //! [`StoreErrorKind::Unavailable`] (the server answers 503) and changes nothing; the store
-//! works again as soon as the cause is gone.
+//! works again as soon as the cause is gone (a commit that finds the database unavailable
+//! opens a new connection and tries once more). A database on a read-only file system
+//! opens when its schema is up to date, and serves reads.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -46,7 +48,7 @@ use super::{
 };
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The statements that take a database from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -86,6 +88,12 @@ const MIGRATIONS: &[&str] = &[
         last INTEGER NOT NULL
     );
     INSERT INTO revision (only, last) VALUES (1, 0);",
+    // 1 -> 2: a counter of Mixin changes, read by every replica to keep its registry fresh.
+    "CREATE TABLE mixin_revision (
+        only INTEGER PRIMARY KEY CHECK (only = 1),
+        last INTEGER NOT NULL
+    );
+    INSERT INTO mixin_revision (only, last) VALUES (1, 0);",
 ];
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
@@ -150,8 +158,15 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Brings the schema to [`SCHEMA_VERSION`], in one transaction.
+/// Brings the schema to [`SCHEMA_VERSION`], in one transaction. A database that is up to
+/// date is not written, so one on a read-only file system opens (and serves reads).
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(unavailable_or_backend)?;
+    if current == SCHEMA_VERSION {
+        return Ok(());
+    }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(unavailable_or_backend)?;
@@ -399,16 +414,32 @@ fn commit_now(conn: &mut Connection, changeset: &Changeset) -> Result<(), StoreE
                     ])
                 })
                 .map_err(unavailable_or_backend)?;
+                bump_mixin_revision(&tx)?;
             }
             Change::DeleteMixin { id } => {
                 tx.prepare_cached("DELETE FROM mixin WHERE id = ?1")
                     .and_then(|mut st| st.execute([id.to_string()]))
                     .map_err(unavailable_or_backend)?;
+                bump_mixin_revision(&tx)?;
             }
             Change::Require { .. } => {}
         }
     }
     tx.commit().map_err(unavailable_or_backend)
+}
+
+fn bump_mixin_revision(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    tx.prepare_cached("UPDATE mixin_revision SET last = last + 1 WHERE only = 1")
+        .and_then(|mut st| st.execute([]))
+        .map_err(unavailable_or_backend)
+        .map(drop)
+}
+
+fn mixins_revision_now(conn: &Connection) -> Result<Option<u64>, StoreError> {
+    conn.prepare_cached("SELECT last FROM mixin_revision WHERE only = 1")
+        .and_then(|mut st| st.query_row([], |r| r.get::<_, i64>(0)))
+        .map(|last| u64::try_from(last).ok())
+        .map_err(unavailable_or_backend)
 }
 
 fn mixins_now(conn: &Connection) -> Result<Vec<StoredMixin>, StoreError> {
@@ -452,10 +483,28 @@ impl Store for SqliteStore {
     }
 
     fn commit(&self, changeset: Changeset) -> impl Future<Output = Result<(), StoreError>> + Send {
-        self.run(true, move |conn| commit_now(conn, &changeset))
+        let path = self.workers.path.clone();
+        self.run(true, move |conn| {
+            match commit_now(conn, &changeset) {
+                // The file may have become writable again (a read-only mount remounted, space
+                // freed) where this connection cannot tell: open a new one and try once more.
+                Err(e) if e.kind() == StoreErrorKind::Unavailable => match connect(&path) {
+                    Ok(fresh) => {
+                        *conn = fresh;
+                        commit_now(conn, &changeset)
+                    }
+                    Err(_) => Err(e),
+                },
+                other => other,
+            }
+        })
     }
 
     fn mixins(&self) -> impl Future<Output = Result<Vec<StoredMixin>, StoreError>> + Send {
         self.run(false, |conn| mixins_now(conn))
+    }
+
+    fn mixins_revision(&self) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        self.run(false, |conn| mixins_revision_now(conn))
     }
 }

@@ -269,8 +269,8 @@ fn the_binary_serves_replicas_from_postgres() {
         &b.addr,
         "POST",
         "/tag/",
-        &format!("X-OCCI-Location: http://{}{vm}\r\n", b.addr),
         "",
+        &format!("X-OCCI-Location: http://{}{vm}\n", b.addr),
     );
     assert_eq!(status, 200, "{body}");
     // A restart of A keeps the entity and the Mixin.

@@ -79,10 +79,10 @@ const MIGRATIONS: &[&[&str]] = &[
     &[
         // 1 -> 2: a counter of Mixin changes, read by every replica to keep its registry fresh.
         "CREATE TABLE IF NOT EXISTS mixin_revision (
-        only INT PRIMARY KEY CHECK (only = 1),
+        id INT PRIMARY KEY CHECK (id = 1),
         last BIGINT NOT NULL
     )",
-        "INSERT INTO mixin_revision (only, last) VALUES (1, 0) ON CONFLICT DO NOTHING",
+        "INSERT INTO mixin_revision (id, last) VALUES (1, 0) ON CONFLICT DO NOTHING",
     ],
 ];
 
@@ -114,6 +114,20 @@ fn classify(error: tokio_postgres::Error) -> StoreError {
         _ => format!("PostgreSQL: {error}"),
     };
     StoreError::with_source(kind, message, error)
+}
+
+/// How many times a changeset is run when the database keeps aborting it for serialization.
+const SERIALIZATION_RETRIES: u32 = 10;
+
+/// Whether `error` is the database aborting a transaction for a serialization failure or a
+/// deadlock (not a precondition of the changeset failing).
+fn is_serialization_failure(error: &StoreError) -> bool {
+    std::error::Error::source(error)
+        .and_then(|s| s.downcast_ref::<tokio_postgres::Error>())
+        .and_then(tokio_postgres::Error::code)
+        .is_some_and(|c| {
+            *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
+        })
 }
 
 fn pool_error(error: deadpool_postgres::PoolError) -> StoreError {
@@ -280,7 +294,35 @@ impl PostgresStore {
             .collect()
     }
 
+    /// Commits `changeset`, running it again when the database aborted it for a
+    /// serialization failure or a deadlock: the transaction reads its preconditions anew
+    /// each time, so a retry commits only what still holds. Under many concurrent writers
+    /// `SERIALIZABLE` aborts transactions that touch nearby index entries without touching
+    /// the same rows (two creates of different locations); those are retried here rather
+    /// than reported as conflicts. A precondition that fails is reported at once.
     async fn commit_now(&self, changeset: Changeset) -> Result<(), StoreError> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            match self.commit_once(&changeset).await {
+                Err(e) if attempt < SERIALIZATION_RETRIES && is_serialization_failure(&e) => {
+                    // A short, varying pause, so the transactions that collided do not
+                    // collide again in step.
+                    let jitter = u64::from(
+                        std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.subsec_nanos())
+                            % 1000,
+                    );
+                    let micros = u64::from(attempt) * 500 + jitter * u64::from(attempt);
+                    tokio::time::sleep(std::time::Duration::from_micros(micros)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn commit_once(&self, changeset: &Changeset) -> Result<(), StoreError> {
         let mut client = self.pool.get().await.map_err(pool_error)?;
         let tx = client
             .build_transaction()
@@ -348,7 +390,7 @@ impl PostgresStore {
 
 async fn bump_mixin_revision(tx: &tokio_postgres::Transaction<'_>) -> Result<(), StoreError> {
     tx.execute(
-        "UPDATE mixin_revision SET last = last + 1 WHERE only = 1",
+        "UPDATE mixin_revision SET last = last + 1 WHERE id = 1",
         &[],
     )
     .await
@@ -468,7 +510,7 @@ impl Store for PostgresStore {
         async move {
             let client = this.pool.get().await.map_err(pool_error)?;
             let statement = client
-                .prepare_cached("SELECT last FROM mixin_revision WHERE only = 1")
+                .prepare_cached("SELECT last FROM mixin_revision WHERE id = 1")
                 .await
                 .map_err(classify)?;
             let row = client.query_opt(&statement, &[]).await.map_err(classify)?;

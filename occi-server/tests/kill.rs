@@ -217,9 +217,9 @@ fn fresh_schema(url: &str) -> String {
 }
 
 /// Loads servers started with `store`, kills each with SIGKILL [`KILLS`] times, and checks
-/// every acknowledged write after each restart, through `checker` when given (a replica
+/// every acknowledged write after each restart, through `witness` when given (a replica
 /// that stays up) or through the restarted server.
-fn survives_kills(what: &str, store: &[std::ffi::OsString], checker: Option<&str>) {
+fn survives_kills(what: &str, store: &[std::ffi::OsString], witness: Option<&str>) {
     let mut rng = Lcg(0x5eed);
     let mut known: BTreeMap<String, Known> = BTreeMap::new();
     let mut computes: Vec<String> = Vec::new();
@@ -229,7 +229,7 @@ fn survives_kills(what: &str, store: &[std::ffi::OsString], checker: Option<&str
     let started = Instant::now();
     for kill in 0..KILLS {
         let mut server = start(store);
-        let check = checker.unwrap_or(&server.addr).to_owned();
+        let check = witness.unwrap_or(&server.addr).to_owned();
         let checked = verify(&check, &known);
         // Settle what the restart kept of the write that was in flight.
         for (at, k) in &mut known {
@@ -360,7 +360,7 @@ fn survives_kills(what: &str, store: &[std::ffi::OsString], checker: Option<&str
         );
     }
     let mut server = start(store);
-    let checked = verify(checker.unwrap_or(&server.addr), &known);
+    let checked = verify(witness.unwrap_or(&server.addr), &known);
     let restarted = verify(&server.addr, &known);
     assert_eq!(checked, restarted);
     server.child.kill().unwrap();

@@ -183,7 +183,7 @@ fn start(url: &str) -> Binary {
             .expect("occi-server printed where it listens")
             .unwrap();
         if line.starts_with("occi-server store: ") {
-            store_line = line.clone();
+            store_line.clone_from(&line);
         }
         if let Some(rest) = line.strip_prefix("occi-server listening on http://") {
             break rest.split_whitespace().next().unwrap().to_owned();

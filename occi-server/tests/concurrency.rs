@@ -11,20 +11,9 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use common::*;
 use http::Request;
-use occi_server::occi_model::{Entity, OcciVersion};
+use occi_server::occi_model::Entity;
 use occi_server::store::SqliteStore;
 use occi_server::{InMemoryStore, Occi, SimulatedActions, Store};
-
-fn server_on<S: Store>(store: S) -> Occi<S, SimulatedActions> {
-    Occi::builder()
-        .registry(registry(OcciVersion::V1_2))
-        .store(store)
-        .actions(SimulatedActions)
-        .base_url("http://occi.test")
-        .unwrap()
-        .build()
-        .unwrap()
-}
 
 /// A small deterministic generator per task.
 struct Lcg(u64);
@@ -79,44 +68,27 @@ fn link_body(source: &str, target: &str) -> String {
 
 #[test]
 fn concurrent_requests_keep_the_in_memory_store_consistent() {
-    consistent_under_concurrency(&server_on(InMemoryStore::new()));
+    consistent_under_concurrency(&server_over(InMemoryStore::new()));
 }
 
 #[test]
 fn concurrent_requests_keep_sqlite_consistent() {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(dir.path().join("occi.sqlite3")).unwrap();
-    consistent_under_concurrency(&server_on(store));
+    consistent_under_concurrency(&server_over(store));
 }
 
 #[test]
 #[ignore = "needs PostgreSQL: set OCCI_TEST_POSTGRES_URL (.ci/storage.sh runs it)"]
 fn concurrent_requests_keep_postgres_consistent() {
-    let url = std::env::var("OCCI_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!(
-            "OCCI_TEST_POSTGRES_URL is not set: point it at an empty PostgreSQL database, or run .ci/storage.sh, which starts one"
-        )
-    });
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let store = runtime.block_on(async {
-        let schema = format!("concurrency_{}", std::process::id());
-        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-            .await
-            .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
-        tokio::spawn(connection);
-        client
-            .batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-            ))
-            .await
-            .unwrap();
-        let sep = if url.contains('?') { '&' } else { '?' };
-        let url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+        let url = postgres_schema("concurrency").await;
         occi_server::store::PostgresStore::connect(&url)
             .await
             .unwrap()
     });
-    consistent_under_concurrency(&server_on(store));
+    consistent_under_concurrency(&server_over(store));
 }
 
 // One scenario, read top to bottom: setup, the concurrent phase, the checks.

@@ -13,6 +13,8 @@
 //! Both need root (and `mount`); they are `#[ignore]`d in `cargo test --workspace` and
 //! `.ci/storage.sh` runs them when it runs as root.
 
+mod common;
+
 use std::process::Command;
 
 use bytes::Bytes;
@@ -140,69 +142,14 @@ fn a_full_disk_is_503_and_the_store_recovers() {
 
 #[cfg(feature = "cli")]
 mod read_only {
-    use std::io::{BufRead, BufReader, Read, Write};
-    use std::net::TcpStream;
-    use std::process::{Child, Command, Stdio};
-    use std::time::Duration;
-
+    use super::common::{http_exchange, start_binary};
     use super::{COMPUTE, Unmount, mount};
 
-    struct Binary(Child, String);
-
-    impl Drop for Binary {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-
-    fn start(data: &std::path::Path) -> Binary {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_occi-server"))
-            .args(["--listen", "127.0.0.1:0", "--log", "error", "--data"])
-            .arg(data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("occi-server starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let addr = loop {
-            let line = lines
-                .next()
-                .expect("occi-server printed where it listens (it started)")
-                .unwrap();
-            if let Some(rest) = line.strip_prefix("occi-server listening on http://") {
-                break rest.split_whitespace().next().unwrap().to_owned();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Binary(child, addr)
-    }
-
-    /// (status, Location path or body)
+    /// (status, the `Location` path or the body)
     fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
-        let mut stream = TcpStream::connect(addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        let (head, body) = response.split_once("\r\n\r\n").unwrap();
-        let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-        let location = head.lines().find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            let value = value.trim();
-            if !name.eq_ignore_ascii_case("location") {
-                return None;
-            }
-            let rest = &value[value.find("//")? + 2..];
-            Some(rest[rest.find('/')?..].to_owned())
-        });
-        (status, location.unwrap_or_else(|| body.to_owned()))
+        let (status, location, body) =
+            http_exchange(addr, method, path, body).expect("the server answers");
+        (status, if location.is_empty() { body } else { location })
     }
 
     fn create(addr: &str, title: &str) -> (u16, String) {
@@ -222,9 +169,9 @@ mod read_only {
         std::fs::create_dir(&data).unwrap();
         let mut acknowledged = Vec::new();
         {
-            let server = start(&data);
+            let server = start_binary(&["--data".into(), data.clone().into_os_string()]);
             for i in 0..5 {
-                let (status, at) = create(&server.1, &format!("before-{i}"));
+                let (status, at) = create(&server.addr, &format!("before-{i}"));
                 assert_eq!(status, 201, "{at}");
                 acknowledged.push(at);
             }
@@ -234,29 +181,33 @@ mod read_only {
         mount(&["--bind", &path, &path]);
         let _unmount = Unmount(data.clone());
         mount(&["-o", "remount,bind,ro", &path]);
-        let server = start(&data);
+        let server = start_binary(&["--data".into(), data.clone().into_os_string()]);
         for at in &acknowledged {
-            assert_eq!(http(&server.1, "GET", at, "").0, 200, "{at} is not served");
+            assert_eq!(
+                http(&server.addr, "GET", at, "").0,
+                200,
+                "{at} is not served"
+            );
         }
-        let (status, body) = create(&server.1, "refused");
+        let (status, body) = create(&server.addr, "refused");
         assert_eq!(status, 503, "a write to a read-only data directory: {body}");
         assert!(
             body.contains("cannot be written") && body.contains("nothing was changed"),
             "the 503 does not say what is wrong: {body}"
         );
-        let (status, body) = http(&server.1, "DELETE", &acknowledged[0], "");
+        let (status, body) = http(&server.addr, "DELETE", &acknowledged[0], "");
         assert_eq!(status, 503, "{body}");
-        let (_, listing) = http(&server.1, "GET", "/compute/", "");
+        let (_, listing) = http(&server.addr, "GET", "/compute/", "");
         assert_eq!(
             listing.matches("X-OCCI-Location").count(),
             acknowledged.len()
         );
         // Writable again: the same server writes, and has lost nothing.
         mount(&["-o", "remount,bind,rw", &path]);
-        let (status, at) = create(&server.1, "after");
+        let (status, at) = create(&server.addr, "after");
         assert_eq!(status, 201, "after the remount: {at}");
         for at in acknowledged.iter().chain([&at]) {
-            assert_eq!(http(&server.1, "GET", at, "").0, 200, "{at} was lost");
+            assert_eq!(http(&server.addr, "GET", at, "").0, 200, "{at} was lost");
         }
         println!(
             "read-only data directory: reads served, writes 503 {body:?}; recovered after the remount"

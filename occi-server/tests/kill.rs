@@ -19,10 +19,10 @@
     clippy::single_match_else
 )]
 
+mod common;
+
+use common::{http_exchange, postgres_schema_blocking, start_binary};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const KILLS: usize = 20;
@@ -33,66 +33,9 @@ const STORAGE: &str =
 const STORAGELINK: &str =
     r#"Category: storagelink; scheme="http://schemas.ogf.org/occi/infrastructure#"; class="kind""#;
 
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-/// Where a server keeps its data: `--data DIR` or `--store URL`.
-fn start(store: &[std::ffi::OsString]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_occi-server"))
-        .args(["--listen", "127.0.0.1:0", "--log", "warn"])
-        .args(store)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("occi-server starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("occi-server printed where it listens")
-            .expect("readable stdout");
-        if let Some(rest) = line.strip_prefix("occi-server listening on http://") {
-            break rest
-                .split_whitespace()
-                .next()
-                .expect("an address")
-                .to_owned();
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, addr }
-}
-
 /// One HTTP/1.1 exchange; `None` when the connection failed (the answer is unknown).
 fn http(addr: &str, method: &str, path: &str, body: &str) -> Option<(u16, String, String)> {
-    let mut stream = TcpStream::connect(addr).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let (head, body) = response.split_once("\r\n\r\n")?;
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    let location = head
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("location")
-                .then(|| value.trim().to_owned())
-        })
-        .and_then(|l| l.find("//").map(|i| l[i + 2..].to_owned()))
-        .and_then(|l| l.find('/').map(|i| l[i..].to_owned()))
-        .unwrap_or_default();
-    Some((status, location, body.to_owned()))
+    http_exchange(addr, method, path, body)
 }
 
 /// What the client knows of a location: the last acknowledged state (`None`: deleted), and
@@ -173,14 +116,9 @@ fn acknowledged_writes_survive_sigkill() {
 #[test]
 #[ignore = "needs PostgreSQL: set OCCI_TEST_POSTGRES_URL (.ci/storage.sh runs it)"]
 fn acknowledged_writes_survive_a_replica_sigkill_on_postgres() {
-    let url = std::env::var("OCCI_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!(
-            "OCCI_TEST_POSTGRES_URL is not set: point it at an empty PostgreSQL database (postgres://USER@127.0.0.1:PORT/DB), or run .ci/storage.sh, which starts one"
-        )
-    });
-    let url = fresh_schema(&url);
+    let url = postgres_schema_blocking("kill");
     let args = vec!["--store".into(), url.into()];
-    let survivor = start(&args);
+    let survivor = start_binary(&args);
     survives_kills(
         "PostgreSQL, replica A killed, checked through replica B",
         &args,
@@ -189,31 +127,6 @@ fn acknowledged_writes_survive_a_replica_sigkill_on_postgres() {
     let mut survivor = survivor;
     survivor.child.kill().unwrap();
     survivor.child.wait().unwrap();
-}
-
-/// The URL of a new, empty schema of the database at `url`.
-fn fresh_schema(url: &str) -> String {
-    let schema = format!("kill_{}", std::process::id());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-            .await
-            .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
-        let connection = tokio::spawn(connection);
-        client
-            .batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-            ))
-            .await
-            .unwrap();
-        drop(client);
-        let _ = connection.await;
-    });
-    let sep = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{sep}options=-c%20search_path%3D{schema}")
 }
 
 /// Loads servers started with `store`, kills each with SIGKILL [`KILLS`] times, and checks
@@ -228,7 +141,7 @@ fn survives_kills(what: &str, store: &[std::ffi::OsString], witness: Option<&str
     let mut in_flight_at_kill = 0usize;
     let started = Instant::now();
     for kill in 0..KILLS {
-        let mut server = start(store);
+        let mut server = start_binary(store);
         let check = witness.unwrap_or(&server.addr).to_owned();
         let checked = verify(&check, &known);
         // Settle what the restart kept of the write that was in flight.
@@ -359,7 +272,7 @@ fn survives_kills(what: &str, store: &[std::ffi::OsString], witness: Option<&str
             kill + 1
         );
     }
-    let mut server = start(store);
+    let mut server = start_binary(store);
     let checked = verify(witness.unwrap_or(&server.addr), &known);
     let restarted = verify(&server.addr, &known);
     assert_eq!(checked, restarted);

@@ -6,9 +6,8 @@
 mod common;
 
 use bytes::Bytes;
-use common::{COMPUTE, STORAGE, registry};
+use common::{COMPUTE, STORAGE, server_over};
 use http::Request;
-use occi_server::occi_model::OcciVersion;
 use occi_server::store::DynStore;
 use occi_server::store::SqliteStore;
 use occi_server::{InMemoryStore, Occi, SimulatedActions};
@@ -23,15 +22,7 @@ const COMPUTES: usize = 1100;
 type Server = Occi<Arc<dyn DynStore>, SimulatedActions>;
 
 fn server(store: Arc<dyn DynStore>) -> Server {
-    Occi::builder()
-        .registry(registry(OcciVersion::V1_2))
-        .store(store)
-        .actions(SimulatedActions)
-        .base_url("http://occi.test")
-        .unwrap()
-        .max_page_size(1000)
-        .build()
-        .unwrap()
+    server_over(store)
 }
 
 async fn send(

@@ -11,16 +11,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
-use common::{COMPUTE, registry};
+use common::{Binary, COMPUTE, http_exchange, postgres_schema_blocking, server_over, start_binary};
 use http::Request;
-use occi_server::occi_model::OcciVersion;
 use occi_server::store::DynStore;
 use occi_server::store::SqliteStore;
 use occi_server::{Identity, Occi, SimulatedActions};
@@ -31,14 +26,7 @@ const TAG: &str =
 type Replica = Occi<Arc<dyn DynStore>, SimulatedActions>;
 
 fn replica(store: Arc<dyn DynStore>) -> Replica {
-    Occi::builder()
-        .registry(registry(OcciVersion::V1_2))
-        .store(store)
-        .actions(SimulatedActions)
-        .base_url("http://occi.test")
-        .unwrap()
-        .build()
-        .unwrap()
+    server_over(store)
 }
 
 async fn send(
@@ -156,130 +144,54 @@ async fn a_tenants_mixin_stays_its_own_across_replicas() {
 
 // ----- the binary on PostgreSQL -----
 
-struct Binary {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(url: &str) -> Binary {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_occi-server"))
-        .args(["--listen", "127.0.0.1:0", "--log", "warn", "--store", url])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("occi-server starts");
-    let mut lines = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
-    let mut store_line = String::new();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("occi-server printed where it listens")
-            .unwrap();
-        if line.starts_with("occi-server store: ") {
-            store_line.clone_from(&line);
-        }
-        if let Some(rest) = line.strip_prefix("occi-server listening on http://") {
-            break rest.split_whitespace().next().unwrap().to_owned();
-        }
-    };
+    let binary = start_binary(&["--store".into(), url.into()]);
     assert!(
-        store_line.contains("PostgreSQL at postgres://"),
-        "{store_line}"
+        binary.store_line.contains("PostgreSQL at postgres://"),
+        "{}",
+        binary.store_line
     );
-    std::thread::spawn(move || for _ in lines {});
-    Binary { child, addr }
+    binary
 }
 
-fn http(addr: &str, method: &str, path: &str, headers: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let location = head
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("location: ")
-                .or_else(|| l.strip_prefix("Location: "))
-        })
-        .map(|l| l[l.find("//").map_or(0, |i| i + 2)..].to_owned())
-        .map(|l| l[l.find('/').unwrap_or(0)..].to_owned());
-    (status, location.unwrap_or_else(|| body.to_owned()))
+/// (status, the `Location` path or the body)
+fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+    let (status, location, body) =
+        http_exchange(addr, method, path, body).expect("the replica answers");
+    (status, if location.is_empty() { body } else { location })
 }
 
 #[test]
 #[ignore = "needs PostgreSQL: set OCCI_TEST_POSTGRES_URL (.ci/storage.sh runs it)"]
 fn the_binary_serves_replicas_from_postgres() {
-    let url = std::env::var("OCCI_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!(
-            "OCCI_TEST_POSTGRES_URL is not set: point it at an empty PostgreSQL database (postgres://USER@127.0.0.1:PORT/DB), or run .ci/storage.sh, which starts one"
-        )
-    });
-    let schema = format!("replicas_{}", std::process::id());
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-            .await
-            .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
-        let connection = tokio::spawn(connection);
-        client
-            .batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-            ))
-            .await
-            .unwrap();
-        drop(client);
-        let _ = connection.await;
-    });
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let url = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+    let url = postgres_schema_blocking("replicas");
     let a = start(&url);
     let b = start(&url);
     let (status, vm) = http(
         &a.addr,
         "POST",
         "/compute/",
-        "",
         &format!("{COMPUTE}\nX-OCCI-Attribute: occi.core.title=\"on-a\"\n"),
     );
     assert_eq!(status, 201, "{vm}");
-    let (status, body) = http(&b.addr, "GET", &vm, "", "");
+    let (status, body) = http(&b.addr, "GET", &vm, "");
     assert_eq!(status, 200, "{body}");
     // A Mixin defined through A is used through B, without a restart.
-    assert_eq!(http(&a.addr, "POST", "/-/", "", TAG).0, 200);
+    assert_eq!(http(&a.addr, "POST", "/-/", TAG).0, 200);
     let (status, body) = http(
         &b.addr,
         "POST",
         "/tag/",
-        "",
         &format!("X-OCCI-Location: http://{}{vm}\n", b.addr),
     );
     assert_eq!(status, 200, "{body}");
     // A restart of A keeps the entity and the Mixin.
     drop(a);
     let a = start(&url);
-    let (status, body) = http(&a.addr, "GET", "/tag/", "", "");
+    let (status, body) = http(&a.addr, "GET", "/tag/", "");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(&vm), "{body}");
-    let (status, body) = http(&a.addr, "DELETE", &vm, "", "");
+    let (status, body) = http(&a.addr, "DELETE", &vm, "");
     assert_eq!(status, 200, "{body}");
-    assert_eq!(http(&b.addr, "GET", &vm, "", "").0, 404);
+    assert_eq!(http(&b.addr, "GET", &vm, "").0, 404);
 }

@@ -35,14 +35,14 @@ as_pg "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w \
 as_pg "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres occi_test
 export OCCI_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/occi_test"
 
-step "PostgreSQL store: the store test kit and two replicas on one database"
-cargo test -p occi-server --test store_postgres -- --include-ignored
+step "PostgreSQL store: the store test kit, two replicas on one database, the binary on --store postgres://"
+cargo test -p occi-server --test store_postgres --test replicas --test concurrency -- --include-ignored
 
-step "SQLite default: SIGKILL durability test"
-cargo test -p occi-server --test kill -- --include-ignored --nocapture
+step "SIGKILL durability: SQLite restarted on its data, and a PostgreSQL replica killed beside another"
+cargo test -p occi-server --test kill -- --include-ignored --nocapture --test-threads 1
 
 if [ "$(id -u)" = 0 ]; then
-  step "SQLite default: a full disk (1 MiB tmpfs) is 503, and the store recovers"
+  step "SQLite default: a full disk (1 MiB tmpfs) and a read-only data directory (bind mount) are 503, and the store recovers"
   cargo test -p occi-server --test faults -- --include-ignored --nocapture
 else
   echo "not root: the full-disk test (tmpfs mount) is not run"

@@ -196,11 +196,14 @@ pub(crate) struct QueryParams {
     pub(crate) page: Option<u64>,
     /// `number` (P12 §6).
     pub(crate) number: Option<u64>,
+    /// `after=<location>`: a listing page starts after this location (keyset paging, beyond
+    /// the OCCI documents: the last location of one page asks for the next).
+    pub(crate) after: Option<Location>,
 }
 
 /// Parses a query string. Pairs are separated by `&` or `;` (P12 §6 leaves this open).
 /// A repeated or malformed OCCI parameter is an error, and so is any parameter other than
-/// `action`, `page` and `number`: OCCI filters travel in `Category` and `X-OCCI-Attribute`
+/// `action`, `page`, `number` and `after`: OCCI filters travel in `Category` and `X-OCCI-Attribute`
 /// headers (or a text/plain body), in OCCI 1.2 too (P12 §4.4), and a filter given in the
 /// query string would otherwise be silently ignored and everything returned. Only the key
 /// `action` asks for an action.
@@ -236,9 +239,24 @@ pub(crate) fn parse_query(query: Option<&str>) -> Result<QueryParams, RouteError
                 })?;
                 *slot = Some(n);
             }
+            "after" => {
+                if params.after.is_some() {
+                    return Err(RouteError("the query string repeats \"after\"".into()));
+                }
+                let decoded = percent_encoding::percent_decode_str(value)
+                    .decode_utf8()
+                    .map_err(|_| {
+                        RouteError(format!(
+                            "query parameter after: {value:?} is not percent-encoded UTF-8"
+                        ))
+                    })?;
+                let location = Location::new(&decoded)
+                    .map_err(|e| RouteError(format!("query parameter after: {e}")))?;
+                params.after = Some(location);
+            }
             other => {
                 return Err(RouteError(format!(
-                    "the query parameter {other:?} is not supported: this server reads action, page and number; filters are Category and X-OCCI-Attribute headers (or a text/plain body)"
+                    "the query parameter {other:?} is not supported: this server reads action, page, number and after; filters are Category and X-OCCI-Attribute headers (or a text/plain body)"
                 )));
             }
         }
@@ -290,6 +308,8 @@ mod tests {
         assert_eq!(p.action.unwrap().as_str(), "start");
         let p = parse_query(Some("page=2;number=10")).unwrap();
         assert_eq!((p.page, p.number, p.action), (Some(2), Some(10), None));
+        let p = parse_query(Some("number=10&after=%2Fcompute%2Fa-b")).unwrap();
+        assert_eq!(p.after.unwrap().as_str(), "/compute/a-b");
         for bad in [
             "start=1",
             "category=compute",
@@ -301,6 +321,9 @@ mod tests {
             "page=-1",
             "number=x",
             "page=1&page=2",
+            "after=/a&after=/b",
+            "after=%FF",
+            "after=",
         ] {
             assert!(parse_query(Some(bad)).is_err(), "{bad}");
         }

@@ -131,6 +131,8 @@ pub(crate) struct Shared<S, A> {
     pub(crate) backends: Backends,
     /// The handle given to hooks; it refers back to this `Shared` without keeping it alive.
     pub(crate) lifecycle: Lifecycle,
+    /// What this server last read of the stored Mixins (see `operation::query_interface`).
+    pub(crate) stored_mixins: std::sync::Mutex<crate::operation::StoredMixins>,
 }
 
 /// Builds an [`Occi`]: registry, store, action handler, base URL, renderings, limits.
@@ -358,6 +360,7 @@ impl<S, A> OcciBuilder<S, A> {
                 actions,
                 backends,
                 lifecycle: Lifecycle::new(target),
+                stored_mixins: std::sync::Mutex::default(),
             }
         });
         Ok(Occi { shared })
@@ -484,8 +487,8 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         let config = self.config();
         let fail = |f: Failure| (f, None);
         Self::check_limits(config, &parts, &body).map_err(fail)?;
-        // The one registry snapshot of this request.
-        let registry = self.current_registry();
+        // The one registry snapshot of this request (with the Mixins other replicas stored).
+        let registry = self.fresh_registry().await;
         check_client_version(&parts.headers, registry.version()).map_err(fail)?;
         let target = route::route(&registry, parts.uri.path())
             .map_err(|e| fail(Failure::bad_request(e.0)))?;

@@ -1,10 +1,19 @@
 //! A full disk: the server answers 503 with a message that says so, loses nothing it
 //! acknowledged, and works again when space returns. Simulated with a 1 MiB tmpfs mount
-//! grown afterwards, so it needs root (and `mount`); it is `#[ignore]`d in
-//! `cargo test --workspace` and `.ci/storage.sh` runs it when it runs as root.
+//! grown afterwards.
 //!
-//! A read-only data directory is not simulated: root ignores permission bits, and a tmpfs
-//! with the database open for writing cannot be remounted read-only.
+//! A read-only data directory: the `occi-server` binary started on a data directory that a
+//! read-only bind mount covers (root ignores permission bits, but not a read-only mount)
+//! serves what it holds, answers every write 503 saying the database cannot be written, and
+//! writes again once the mount is made writable, without a restart. A mount with the
+//! database open for writing cannot be made read-only (the kernel refuses while a writer
+//! holds it), so the server starts on the read-only mount after an earlier one was killed
+//! mid-work, as after a crash onto a file system that came back read-only.
+//!
+//! Both need root (and `mount`); they are `#[ignore]`d in `cargo test --workspace` and
+//! `.ci/storage.sh` runs them when it runs as root.
+
+mod common;
 
 use std::process::Command;
 
@@ -129,4 +138,79 @@ fn a_full_disk_is_503_and_the_store_recovers() {
             acknowledged.len()
         );
     });
+}
+
+#[cfg(feature = "cli")]
+mod read_only {
+    use super::common::{http_exchange, start_binary};
+    use super::{COMPUTE, Unmount, mount};
+
+    /// (status, the `Location` path or the body)
+    fn http(addr: &str, method: &str, path: &str, body: &str) -> (u16, String) {
+        let (status, location, body) =
+            http_exchange(addr, method, path, body).expect("the server answers");
+        (status, if location.is_empty() { body } else { location })
+    }
+
+    fn create(addr: &str, title: &str) -> (u16, String) {
+        http(
+            addr,
+            "POST",
+            "/compute/",
+            &format!("{COMPUTE}\nX-OCCI-Attribute: occi.core.title=\"{title}\"\n"),
+        )
+    }
+
+    #[test]
+    #[ignore = "bind-mounts the data directory read-only (root); .ci/storage.sh runs it"]
+    fn a_read_only_data_directory_is_503_and_the_store_recovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        let mut acknowledged = Vec::new();
+        {
+            let server = start_binary(&["--data".into(), data.clone().into_os_string()]);
+            for i in 0..5 {
+                let (status, at) = create(&server.addr, &format!("before-{i}"));
+                assert_eq!(status, 201, "{at}");
+                acknowledged.push(at);
+            }
+            // Dropped: SIGKILL, leaving the write-ahead log as a crash does.
+        }
+        let path = data.to_str().unwrap().to_owned();
+        mount(&["--bind", &path, &path]);
+        let _unmount = Unmount(data.clone());
+        mount(&["-o", "remount,bind,ro", &path]);
+        let server = start_binary(&["--data".into(), data.clone().into_os_string()]);
+        for at in &acknowledged {
+            assert_eq!(
+                http(&server.addr, "GET", at, "").0,
+                200,
+                "{at} is not served"
+            );
+        }
+        let (status, body) = create(&server.addr, "refused");
+        assert_eq!(status, 503, "a write to a read-only data directory: {body}");
+        assert!(
+            body.contains("cannot be written") && body.contains("nothing was changed"),
+            "the 503 does not say what is wrong: {body}"
+        );
+        let (status, body) = http(&server.addr, "DELETE", &acknowledged[0], "");
+        assert_eq!(status, 503, "{body}");
+        let (_, listing) = http(&server.addr, "GET", "/compute/", "");
+        assert_eq!(
+            listing.matches("X-OCCI-Location").count(),
+            acknowledged.len()
+        );
+        // Writable again: the same server writes, and has lost nothing.
+        mount(&["-o", "remount,bind,rw", &path]);
+        let (status, at) = create(&server.addr, "after");
+        assert_eq!(status, 201, "after the remount: {at}");
+        for at in acknowledged.iter().chain([&at]) {
+            assert_eq!(http(&server.addr, "GET", at, "").0, 200, "{at} was lost");
+        }
+        println!(
+            "read-only data directory: reads served, writes 503 {body:?}; recovered after the remount"
+        );
+    }
 }

@@ -5,8 +5,13 @@
 //! wholly there or wholly absent, no link outlives its endpoints, and the server starts
 //! without repair.
 //!
-//! It starts processes and takes a few tens of seconds, so it is `#[ignore]`d in
-//! `cargo test --workspace`; `.ci/storage.sh` runs it with `--include-ignored`.
+//! The same load runs against two replicas on one PostgreSQL database: replica A takes the
+//! load and is killed and restarted, replica B stays up, and every check is made through B
+//! (the acknowledged writes of A are in the shared database, not in A).
+//!
+//! They start processes and take a few tens of seconds, so they are `#[ignore]`d in
+//! `cargo test --workspace`; `.ci/storage.sh` runs them with `--include-ignored` (the
+//! PostgreSQL one with `OCCI_TEST_POSTGRES_URL` set; without it, it fails saying so).
 #![cfg(feature = "cli")]
 #![allow(
     clippy::too_many_lines,
@@ -14,10 +19,10 @@
     clippy::single_match_else
 )]
 
+mod common;
+
+use common::{http_exchange, postgres_schema_blocking, start_binary};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const KILLS: usize = 20;
@@ -28,65 +33,9 @@ const STORAGE: &str =
 const STORAGELINK: &str =
     r#"Category: storagelink; scheme="http://schemas.ogf.org/occi/infrastructure#"; class="kind""#;
 
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-fn start(data: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_occi-server"))
-        .args(["--listen", "127.0.0.1:0", "--log", "warn", "--data"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("occi-server starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("occi-server printed where it listens")
-            .expect("readable stdout");
-        if let Some(rest) = line.strip_prefix("occi-server listening on http://") {
-            break rest
-                .split_whitespace()
-                .next()
-                .expect("an address")
-                .to_owned();
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, addr }
-}
-
 /// One HTTP/1.1 exchange; `None` when the connection failed (the answer is unknown).
 fn http(addr: &str, method: &str, path: &str, body: &str) -> Option<(u16, String, String)> {
-    let mut stream = TcpStream::connect(addr).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut response = String::new();
-    stream.read_to_string(&mut response).ok()?;
-    let (head, body) = response.split_once("\r\n\r\n")?;
-    let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    let location = head
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("location")
-                .then(|| value.trim().to_owned())
-        })
-        .and_then(|l| l.find("//").map(|i| l[i + 2..].to_owned()))
-        .and_then(|l| l.find('/').map(|i| l[i..].to_owned()))
-        .unwrap_or_default();
-    Some((status, location, body.to_owned()))
+    http_exchange(addr, method, path, body)
 }
 
 /// What the client knows of a location: the last acknowledged state (`None`: deleted), and
@@ -160,6 +109,30 @@ fn verify(addr: &str, known: &BTreeMap<String, Known>) -> usize {
 fn acknowledged_writes_survive_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
+    let args = vec!["--data".into(), data.into_os_string()];
+    survives_kills("SQLite, restarted on its data directory", &args, None);
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: set OCCI_TEST_POSTGRES_URL (.ci/storage.sh runs it)"]
+fn acknowledged_writes_survive_a_replica_sigkill_on_postgres() {
+    let url = postgres_schema_blocking("kill");
+    let args = vec!["--store".into(), url.into()];
+    let survivor = start_binary(&args);
+    survives_kills(
+        "PostgreSQL, replica A killed, checked through replica B",
+        &args,
+        Some(&survivor.addr),
+    );
+    let mut survivor = survivor;
+    survivor.child.kill().unwrap();
+    survivor.child.wait().unwrap();
+}
+
+/// Loads servers started with `store`, kills each with SIGKILL [`KILLS`] times, and checks
+/// every acknowledged write after each restart, through `witness` when given (a replica
+/// that stays up) or through the restarted server.
+fn survives_kills(what: &str, store: &[std::ffi::OsString], witness: Option<&str>) {
     let mut rng = Lcg(0x5eed);
     let mut known: BTreeMap<String, Known> = BTreeMap::new();
     let mut computes: Vec<String> = Vec::new();
@@ -168,12 +141,13 @@ fn acknowledged_writes_survive_sigkill() {
     let mut in_flight_at_kill = 0usize;
     let started = Instant::now();
     for kill in 0..KILLS {
-        let mut server = start(&data);
-        let checked = verify(&server.addr, &known);
+        let mut server = start_binary(store);
+        let check = witness.unwrap_or(&server.addr).to_owned();
+        let checked = verify(&check, &known);
         // Settle what the restart kept of the write that was in flight.
         for (at, k) in &mut known {
             if k.in_flight.take().is_some() {
-                let (status, _, body) = http(&server.addr, "GET", at, "").expect("answers");
+                let (status, _, body) = http(&check, "GET", at, "").expect("answers");
                 k.acknowledged = (status == 200).then(|| title_of(&body).unwrap_or_default());
             }
         }
@@ -298,13 +272,14 @@ fn acknowledged_writes_survive_sigkill() {
             kill + 1
         );
     }
-    let server = start(&data);
-    let checked = verify(&server.addr, &known);
-    let mut server = server;
+    let mut server = start_binary(store);
+    let checked = verify(witness.unwrap_or(&server.addr), &known);
+    let restarted = verify(&server.addr, &known);
+    assert_eq!(checked, restarted);
     server.child.kill().unwrap();
     server.child.wait().unwrap();
     println!(
-        "{KILLS} SIGKILLs in {:.1?}: {acknowledged_writes} acknowledged writes, {checked} locations verified after the last restart, {in_flight_at_kill} writes in flight at a kill, 0 losses",
+        "{what}: {KILLS} SIGKILLs in {:.1?}: {acknowledged_writes} acknowledged writes, {checked} locations verified after the last restart, {in_flight_at_kill} writes in flight at a kill, 0 losses",
         started.elapsed()
     );
 }

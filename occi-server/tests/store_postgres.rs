@@ -15,50 +15,11 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use bytes::Bytes;
-use common::{COMPUTE, STORAGE, registry};
-use occi_server::occi_model::OcciVersion;
+use common::{COMPUTE, STORAGE, postgres_schema, server_over};
 use occi_server::store::PostgresStore;
 use occi_server::store::testkit::Kit;
 use occi_server::{Occi, SimulatedActions};
-
-fn url() -> String {
-    std::env::var("OCCI_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!(
-            "OCCI_TEST_POSTGRES_URL is not set. Start a database and point the variable at it, e.g.\n  \
-             initdb -D /tmp/pg && pg_ctl -D /tmp/pg -o '-p 55432 -c listen_addresses=127.0.0.1' start\n  \
-             createdb -h 127.0.0.1 -p 55432 occi_test\n  \
-             OCCI_TEST_POSTGRES_URL=postgres://$USER@127.0.0.1:55432/occi_test cargo test -p occi-server --test store_postgres -- --include-ignored\n\
-             or run .ci/storage.sh, which does all of this."
-        )
-    })
-}
-
-static SCHEMAS: AtomicUsize = AtomicUsize::new(0);
-
-/// The URL of a new, empty schema of the test database.
-async fn fresh_schema(tag: &str) -> String {
-    let base = url();
-    let schema = format!(
-        "t_{tag}_{}_{}",
-        std::process::id(),
-        SCHEMAS.fetch_add(1, Ordering::SeqCst)
-    );
-    let (client, connection) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to {base}: {e}"));
-    tokio::spawn(connection);
-    client
-        .batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-        ))
-        .await
-        .unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    format!("{base}{sep}options=-c%20search_path%3D{schema}")
-}
 
 async fn open(url: &str) -> PostgresStore {
     PostgresStore::connect(url)
@@ -69,7 +30,7 @@ async fn open(url: &str) -> PostgresStore {
 #[test]
 #[ignore = "needs PostgreSQL: set OCCI_TEST_POSTGRES_URL (.ci/storage.sh runs it)"]
 fn the_postgres_store_keeps_the_store_contract() {
-    Kit::new(|| async { open(&fresh_schema("kit").await).await })
+    Kit::new(|| async { open(&postgres_schema("kit").await).await })
         .cases(16)
         .run();
 }
@@ -79,19 +40,8 @@ type Replica = Occi<PostgresStore, SimulatedActions>;
 /// Two servers on one database, each with its own connection pool, as two replicas behind
 /// a load balancer would be.
 async fn replicas() -> (Replica, Replica) {
-    let url = fresh_schema("replica").await;
-    (server(open(&url).await), server(open(&url).await))
-}
-
-fn server(store: PostgresStore) -> Replica {
-    Occi::builder()
-        .registry(registry(OcciVersion::V1_2))
-        .store(store)
-        .actions(SimulatedActions)
-        .base_url("http://occi.test")
-        .unwrap()
-        .build()
-        .unwrap()
+    let url = postgres_schema("replica").await;
+    (server_over(open(&url).await), server_over(open(&url).await))
 }
 
 async fn send(server: &Replica, method: &str, uri: &str, body: &str) -> (u16, String, String) {

@@ -157,19 +157,41 @@ fn no_operation_crosses_tenants() {
         &[],
     );
 
-    // Mixin association: naming another tenant's entity is 404; replacing the membership
-    // leaves other tenants' members alone.
+    // Mixin association: acme's Mixin is acme's alone (403 for globex, whatever it names);
+    // replacing the membership leaves other tenants' members alone.
     refused_as(
         &s,
         globex(),
         req("POST", "/tag/").header("x-occi-location", &format!("http://occi.test{vm_a}")),
+        403,
+        &["another tenant"],
+    );
+    refused_as(
+        &s,
+        globex(),
+        req("PUT", "/tag/").header("x-occi-location", &format!("http://occi.test{vm_b}")),
+        403,
+        &["another tenant"],
+    );
+    send_as(
+        &s,
+        Some(globex()),
+        req("POST", "/-/").plain(
+            r#"Category: label; scheme="http://example.com/tags#"; class="mixin"; location="/label/""#,
+        ),
+    )
+    .expect(200, &[]);
+    refused_as(
+        &s,
+        globex(),
+        req("POST", "/label/").header("x-occi-location", &format!("http://occi.test{vm_a}")),
         404,
         &["no entity"],
     );
     send_as(
         &s,
         Some(globex()),
-        req("PUT", "/tag/").header("x-occi-location", &format!("http://occi.test{vm_b}")),
+        req("PUT", "/label/").header("x-occi-location", &format!("http://occi.test{vm_b}")),
     )
     .expect(200, &[]);
     assert_eq!(
@@ -177,8 +199,13 @@ fn no_operation_crosses_tenants() {
         vec![vm_a.clone()]
     );
     assert_eq!(
-        send_as(&s, Some(globex()), req("GET", "/tag/")).listed(),
+        send_as(&s, Some(globex()), req("GET", "/label/")).listed(),
         vec![vm_b.clone()]
+    );
+    assert!(
+        send_as(&s, Some(globex()), req("GET", "/tag/"))
+            .listed()
+            .is_empty()
     );
 
     // Collection actions and deletes act on the caller's members only.
@@ -198,4 +225,106 @@ fn no_operation_crosses_tenants() {
     let link_a = create_as(&s, acme(), "/storagelink/", &link(&vm_a, &st_a));
     send_as(&s, Some(acme()), req("GET", &vm_a)).expect(200, &[&link_a]);
     send_as(&s, Some(globex()), req("GET", &link_a)).expect(404, &[]);
+}
+
+#[test]
+fn a_user_mixin_is_its_tenants_to_use_and_remove() {
+    let s = server();
+    send_as(&s, Some(acme()), req("POST", "/-/").plain(TAG)).expect(200, &[]);
+    let vm_a = create_as(&s, acme(), "/compute/", &compute("acme-vm"));
+    let vm_b = create_as(&s, globex(), "/compute/", &compute("globex-vm"));
+    let tagged = format!("{}\n{TAG}\n", compute("x").trim_end());
+    // globex can neither create, update nor replace an entity with acme's Mixin…
+    refused_as(
+        &s,
+        globex(),
+        req("POST", "/compute/").plain(&tagged),
+        403,
+        &["another tenant"],
+    );
+    refused_as(
+        &s,
+        globex(),
+        req("POST", &vm_b).plain(&format!("{TAG}\n")),
+        403,
+        &["another tenant"],
+    );
+    refused_as(
+        &s,
+        globex(),
+        req("PUT", &vm_b).plain(&tagged),
+        403,
+        &["another tenant"],
+    );
+    // …nor remove the Mixin.
+    refused_as(
+        &s,
+        globex(),
+        req("DELETE", "/-/").plain(TAG),
+        403,
+        &["another tenant"],
+    );
+    // acme uses it, and removes it.
+    send_as(
+        &s,
+        Some(acme()),
+        req("POST", &vm_a).plain(&format!("{TAG}\n")),
+    )
+    .expect(200, &[]);
+    send_as(&s, Some(acme()), req("GET", &vm_a)).expect(200, &["class=\"mixin\""]);
+    send_as(&s, Some(acme()), req("DELETE", "/-/").plain(TAG)).expect(200, &[]);
+    send_as(&s, Some(acme()), req("GET", "/-/")).expect(200, &[]);
+    assert!(
+        !send_as(&s, Some(acme()), req("GET", "/-/"))
+            .text()
+            .contains("tags#")
+    );
+}
+
+#[test]
+fn a_proposed_id_reveals_nothing_of_other_tenants() {
+    let s = server();
+    let with_id = |id: &str| format!("{}X-OCCI-Attribute: occi.core.id=\"{id}\"\n", compute("p"));
+    let vm_a = create_as(&s, acme(), "/compute/", &with_id("vm-1"));
+    assert_eq!(vm_a, "/compute/vm-1");
+    // The caller's own id: 409, as before.
+    refused_as(
+        &s,
+        acme(),
+        req("POST", "/compute/").plain(&with_id("vm-1")),
+        409,
+        &["exists already"],
+    );
+    // Another tenant's: not honoured, and no 409: a server-made id at its own location.
+    let r = send_as(
+        &s,
+        Some(globex()),
+        req("POST", "/compute/").plain(&with_id("vm-1")),
+    );
+    assert_eq!(r.status(), 201, "{}", r.text());
+    let vm_b = r.location();
+    assert_ne!(vm_b, vm_a);
+    assert!(vm_b.starts_with("/compute/"), "{vm_b}");
+    send_as(&s, Some(globex()), req("GET", &vm_b)).expect(200, &["urn:uuid:"]);
+    send_as(&s, Some(acme()), req("GET", &vm_a)).expect(200, &["occi.core.id=\"vm-1\""]);
+    // PUT of a new path with an id another tenant holds elsewhere: the id is not given.
+    let storage_with_id = format!("{}X-OCCI-Attribute: occi.core.id=\"disk-1\"\n", storage());
+    create_as(&s, acme(), "/storage/", &storage_with_id);
+    let r = send_as(
+        &s,
+        Some(globex()),
+        req("PUT", "/compute/disk-1").plain(&with_id("disk-1")),
+    );
+    assert_eq!(r.status(), 201, "{}", r.text());
+    send_as(&s, Some(globex()), req("GET", "/compute/disk-1")).expect(200, &["urn:uuid:"]);
+    // The same PUT by the id's owner is a conflict.
+    let storage_with_id = format!("{}X-OCCI-Attribute: occi.core.id=\"disk-3\"\n", storage());
+    create_as(&s, acme(), "/storage/", &storage_with_id);
+    refused_as(
+        &s,
+        acme(),
+        req("PUT", "/compute/disk-3").plain(&with_id("disk-3")),
+        409,
+        &["exists already"],
+    );
 }

@@ -12,13 +12,16 @@ use clap::{Parser, Subcommand};
 use occi_server::auth::{AuthFile, AuthLayer};
 use occi_server::occi_model::ext::infrastructure;
 use occi_server::occi_model::{Location, Mixin, OcciVersion, Registry};
-use occi_server::store::{DynStore, InMemoryStore, SqliteStore, backup, restore_mixins};
+use occi_server::store::{
+    DynStore, InMemoryStore, PostgresStore, SqliteStore, backup, restore_mixins,
+};
 use occi_server::{Occi, OcciService, ServeConfig, SimulatedActions};
 use tower_layer::Layer;
 
 /// Serve the OCCI infrastructure model (compute, storage, network and their links) over
 /// HTTP. Everything is kept in an SQLite database in the data directory (--data), so a
-/// restart keeps it; --memory keeps nothing. Actions move entities through their state
+/// restart keeps it; --store postgres://… keeps it in a PostgreSQL database that many
+/// replicas share; --memory keeps nothing. Actions move entities through their state
 /// machines (start takes an inactive compute to active, and so on), so every OCCI operation
 /// can be tried with curl on a machine with no cloud behind it. Stop it with Ctrl-C.
 // These doc comments are the --help text, printed as they are, not Markdown.
@@ -66,9 +69,16 @@ struct Args {
     #[arg(long, global = true, value_name = "DIR")]
     data: Option<PathBuf>,
 
-    /// Keep everything in memory: nothing survives a restart.
-    #[arg(long, global = true, conflicts_with = "data")]
+    /// Keep everything in memory: nothing survives a restart (the same as --store memory).
+    #[arg(long, global = true, conflicts_with_all = ["data", "store"])]
     memory: bool,
+
+    /// The store, named by URL: postgres://USER@HOST:PORT/DATABASE (a PostgreSQL database
+    /// that any number of occi-server replicas share; postgresql:// too, with the usual
+    /// libpq parameters), sqlite:PATH (one SQLite database file) or memory. Without it,
+    /// the SQLite database of --data is used.
+    #[arg(long, global = true, conflicts_with = "data", value_parser = parse_store, value_name = "URL")]
+    store: Option<StoreUrl>,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -128,13 +138,77 @@ enum Command {
     },
 }
 
+/// A store named by `--store`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum StoreUrl {
+    /// `memory`
+    Memory,
+    /// `sqlite:PATH`
+    Sqlite(PathBuf),
+    /// `postgres://…` or `postgresql://…`
+    Postgres(String),
+}
+
+fn parse_store(s: &str) -> Result<StoreUrl, String> {
+    if s == "memory" {
+        Ok(StoreUrl::Memory)
+    } else if let Some(path) = s.strip_prefix("sqlite:") {
+        if path.is_empty() {
+            Err("sqlite: needs the path of the database file (sqlite:PATH)".into())
+        } else {
+            Ok(StoreUrl::Sqlite(PathBuf::from(path)))
+        }
+    } else if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+        Ok(StoreUrl::Postgres(s.to_owned()))
+    } else {
+        Err(format!(
+            "{s:?} names no store: use postgres://USER@HOST:PORT/DATABASE, sqlite:PATH or memory"
+        ))
+    }
+}
+
+/// A PostgreSQL URL without its password, for the start-up line.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = user.split_once(':').map_or(user, |(name, _)| name);
+            format!("{scheme}://{user}@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
+}
+
 /// The store the flags choose, and what to call it at start-up.
-fn open_store(args: &Args) -> Result<(Arc<dyn DynStore>, String), Box<dyn std::error::Error>> {
-    if args.memory {
-        return Ok((
+async fn open_store(
+    args: &Args,
+) -> Result<(Arc<dyn DynStore>, String), Box<dyn std::error::Error>> {
+    let memory = || -> (Arc<dyn DynStore>, String) {
+        (
             Arc::new(InMemoryStore::new()),
             "in memory (nothing survives a restart)".into(),
-        ));
+        )
+    };
+    if args.memory {
+        return Ok(memory());
+    }
+    match &args.store {
+        Some(StoreUrl::Memory) => return Ok(memory()),
+        Some(StoreUrl::Sqlite(path)) => {
+            let store = SqliteStore::open(path)?;
+            let described = format!("SQLite at {} (durable)", store.path().display());
+            return Ok((Arc::new(store), described));
+        }
+        Some(StoreUrl::Postgres(url)) => {
+            let store = PostgresStore::connect(url).await?;
+            let described = format!("PostgreSQL at {} (durable, shared)", without_password(url));
+            return Ok((Arc::new(store), described));
+        }
+        None => {}
     }
     let dir = args.data.clone().unwrap_or_else(|| {
         PathBuf::from("occi-data").join(match args.occi_version {
@@ -209,7 +283,7 @@ async fn shutdown_signal() {
 
 async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut registry = model(args.occi_version)?;
-    let (store, described) = open_store(&args)?;
+    let (store, described) = open_store(&args).await?;
     match &args.command {
         None => {}
         Some(Command::Export { file }) => {
@@ -429,4 +503,43 @@ fn tls_config(
         .map_err(|e| format!("--tls-cert and --tls-key do not go together: {e}"))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(std::sync::Arc::new(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{StoreUrl, parse_store, without_password};
+    use std::path::PathBuf;
+
+    #[test]
+    fn store_urls_name_a_store_or_say_what_is_wrong() {
+        assert_eq!(parse_store("memory"), Ok(StoreUrl::Memory));
+        assert_eq!(
+            parse_store("sqlite:/var/lib/occi/occi.sqlite3"),
+            Ok(StoreUrl::Sqlite(PathBuf::from(
+                "/var/lib/occi/occi.sqlite3"
+            )))
+        );
+        for url in ["postgres://u@127.0.0.1:5432/occi", "postgresql://h/db"] {
+            assert_eq!(parse_store(url), Ok(StoreUrl::Postgres(url.to_owned())));
+        }
+        assert!(parse_store("sqlite:").unwrap_err().contains("sqlite:PATH"));
+        assert!(
+            parse_store("mysql://x")
+                .unwrap_err()
+                .contains("names no store")
+        );
+    }
+
+    #[test]
+    fn the_start_up_line_shows_no_password() {
+        assert_eq!(
+            without_password("postgres://occi:s3cret@db:5432/occi?sslmode=disable"),
+            "postgres://occi@db:5432/occi?sslmode=disable"
+        );
+        assert_eq!(
+            without_password("postgres://occi@db/occi"),
+            "postgres://occi@db/occi"
+        );
+        assert_eq!(without_password("postgres://db/occi"), "postgres://db/occi");
+    }
 }

@@ -4,7 +4,8 @@
 use std::collections::HashSet;
 
 use http::StatusCode;
-use occi_model::{CategoryId, Location, UpdateMode};
+use occi_model::{Category, CategoryClass, CategoryId, Location, Registry, UpdateMode};
+use occi_render::Filter;
 use occi_render::media::MediaType;
 
 use crate::action::ActionHandler;
@@ -15,9 +16,14 @@ use crate::request::Decoded;
 use crate::respond::{Payload, Reply};
 use crate::route::{Listing, Membership, QueryParams};
 use crate::server::{Ctx, Occi};
-use crate::store::{Change, Expect, Scope, Store, Stored};
+use crate::store::{Change, Expect, Scan, Scope, Store, Stored, TenantFilter};
 
 impl<S: Store, A: ActionHandler> Occi<S, A> {
+    /// A listing, read from the store one keyset page at a time: the store hands out
+    /// entities in location order after the last one read, the filter is applied as they
+    /// come, and reading stops once the page is full. A page costs what it skips and returns,
+    /// whatever the size of the collection; with `after=LOCATION` (the last location of the
+    /// previous page) it skips nothing, so every page of a walk costs the same.
     pub(crate) async fn list(&self, ctx: &Ctx, listing: &Listing) -> Result<Reply, Failure> {
         let Decoded::Filter(filter) = &ctx.data else {
             unreachable!("a listing decodes a filter")
@@ -30,36 +36,73 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             }
         }
         let (skip, take) = self.page(&ctx.query)?;
-        let members = self.members(&ctx.tenant, &ctx.registry, listing).await?;
+        let Some((scope, kinds_required)) = listing_scope(&ctx.registry, listing, filter) else {
+            return Ok(Reply::ok(Payload::Listing(Vec::new())));
+        };
         // An unbound path is the union of what lies below it (P12 §4.1); with nothing below
         // it, nothing is served there (ERR-006). The root always answers.
         if let Listing::Prefix(prefix) = listing
             && prefix.as_str() != "/"
-            && members.is_empty()
+            && self.first(&ctx.tenant, scope.clone()).await?.is_none()
         {
             return Err(Failure::not_found(format!("nothing is served at {prefix}")));
         }
         let mut entities = Vec::new();
-        let mut matched = 0usize;
-        for stored in members {
-            if !matches_filter(&ctx.registry, &stored.entity, filter) {
-                continue;
+        let mut skipped = 0usize;
+        let mut after = ctx.query.after.clone();
+        while entities.len() < take {
+            let wanted = (skip - skipped).saturating_add(take - entities.len());
+            let chunk = wanted.clamp(LISTING_CHUNK_MIN, LISTING_CHUNK_MAX);
+            let mut scan = Scan::new(scope.clone())
+                .tenant(ctx.tenant.clone())
+                .limit(chunk);
+            scan.after = after.take();
+            let rows = self
+                .shared
+                .store
+                .scan(&scan)
+                .await
+                .map_err(|e| Failure::store(&e))?;
+            let complete = rows.len() < chunk;
+            for stored in rows {
+                after = stored.entity.location().cloned();
+                if entities.len() >= take {
+                    break;
+                }
+                if !matches_filter(&ctx.registry, &stored.entity, filter)
+                    || kinds_required
+                        .as_ref()
+                        .is_some_and(|kinds| !kinds.contains(stored.entity.kind()))
+                {
+                    continue;
+                }
+                if skipped < skip {
+                    skipped += 1;
+                    continue;
+                }
+                let entity = if matches!(ctx.media, MediaType::OcciJson | MediaType::Json) {
+                    self.materialize(&ctx.tenant, &ctx.registry, stored).await?
+                } else {
+                    stored.entity
+                };
+                entities.push(entity);
             }
-            matched += 1;
-            if matched <= skip {
-                continue;
-            }
-            if entities.len() >= take {
+            if complete || after.is_none() {
                 break;
             }
-            let entity = if matches!(ctx.media, MediaType::OcciJson | MediaType::Json) {
-                self.materialize(&ctx.tenant, &ctx.registry, stored).await?
-            } else {
-                stored.entity
-            };
-            entities.push(entity);
         }
         Ok(Reply::ok(Payload::Listing(entities)))
+    }
+
+    /// The first entity of `scope` that `tenant` may see.
+    async fn first(&self, tenant: &TenantFilter, scope: Scope) -> Result<Option<Stored>, Failure> {
+        Ok(self
+            .shared
+            .store
+            .scan(&Scan::new(scope).tenant(tenant.clone()).limit(1))
+            .await
+            .map_err(|e| Failure::store(&e))?
+            .pop())
     }
 
     /// (entries to skip, entries to return) for `page` and `number` (P12 §6).
@@ -81,6 +124,11 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             ));
         }
         let page = query.page.unwrap_or(1);
+        if page > 1 && query.after.is_some() {
+            return Err(Failure::bad_request(
+                "after= starts a page after a location: give it alone or with page=1, not with a later page",
+            ));
+        }
         if page == 0 {
             return Err(Failure::bad_request(
                 "pages are numbered from 1 (page=1 is the first)",
@@ -194,6 +242,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 "entities are associated only with Mixin collections (P12 §11.3.2)",
             ));
         }
+        self.check_mixin_owners(ctx, [mixin])?;
         let Decoded::Locations(Some(locations)) = &ctx.data else {
             unreachable!("a membership change decodes locations")
         };
@@ -273,4 +322,78 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         self.commit(ctx, commit, at).await?;
         Ok(Reply::ok(Payload::None))
     }
+}
+
+/// The fewest entities a listing reads from the store at once.
+const LISTING_CHUNK_MIN: usize = 16;
+/// The most entities a listing reads from the store at once (an unpaged listing of a large
+/// collection is read in chunks of this size).
+const LISTING_CHUNK_MAX: usize = 1024;
+
+/// What a listing reads from the store: the scope an index answers, narrowed by the filter's
+/// categories where an index can answer them too, and the Kinds an entity of that scope must
+/// still have (when a Mixin filter replaced a Kind collection's scope). `None` when nothing
+/// can match.
+fn listing_scope(
+    registry: &Registry,
+    listing: &Listing,
+    filter: &Filter,
+) -> Option<(Scope, Option<Vec<CategoryId>>)> {
+    let kinds_below = |id: &CategoryId| -> Vec<CategoryId> {
+        registry
+            .kinds()
+            .filter(|k| registry.is_a(&k.id, id))
+            .map(|k| k.id.clone())
+            .collect()
+    };
+    let mut scope = match listing {
+        Listing::Category(id) => match registry.get(id).map(Category::class) {
+            Some(CategoryClass::Kind) => Scope::Kinds(kinds_below(id)),
+            _ => Scope::Mixin(id.clone()),
+        },
+        Listing::Prefix(prefix) => Scope::Prefix(prefix.as_str().to_owned()),
+    };
+    let mut kinds_required = None;
+    for category in &filter.categories {
+        match registry.get(category).map(Category::class) {
+            Some(CategoryClass::Kind) => {
+                let below = kinds_below(category);
+                scope = match scope {
+                    Scope::Kinds(kinds) => {
+                        Scope::Kinds(kinds.into_iter().filter(|k| below.contains(k)).collect())
+                    }
+                    Scope::All => Scope::Kinds(below),
+                    other => other,
+                };
+            }
+            // A Mixin no other Mixin depends on is matched by its own index; one that others
+            // depend on is matched through them too, which no single index answers.
+            Some(CategoryClass::Mixin) if !is_depended_on(registry, category) => {
+                scope = match scope {
+                    Scope::Kinds(kinds) => {
+                        kinds_required = Some(kinds);
+                        Scope::Mixin(category.clone())
+                    }
+                    Scope::All => Scope::Mixin(category.clone()),
+                    other => other,
+                };
+            }
+            _ => {}
+        }
+    }
+    match &scope {
+        Scope::Kinds(kinds) if kinds.is_empty() => None,
+        _ => Some((scope, kinds_required)),
+    }
+}
+
+/// Whether another Mixin depends on `mixin`, directly or through others.
+fn is_depended_on(registry: &Registry, mixin: &CategoryId) -> bool {
+    registry.mixins().any(|m| {
+        &m.id != mixin
+            && registry
+                .mixin_closure(std::slice::from_ref(&m.id))
+                .iter()
+                .any(|d| &d.id == mixin)
+    })
 }

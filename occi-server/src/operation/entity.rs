@@ -9,8 +9,17 @@
 //! A proposed `urn:uuid:<uuid>` names the segment `<uuid>`; any other proposed id must be a
 //! valid path segment (RFC 3986 `segment-nz`, not `.` or `..`), and names the segment
 //! itself. With POST the proposed id decides the location; with PUT the path decides it, and
-//! a proposed id that names another segment is 400. A proposed id another entity holds, or
-//! a location that is taken, is 409. PUT without an id gets a `urn:uuid:` id.
+//! a proposed id that names another segment is 400. PUT without an id gets a `urn:uuid:` id.
+//!
+//! Ids are unique on the server (C12 §5.4) and locations are the server's, but a caller sees
+//! only its own tenant's entities, and no answer may tell it that another tenant's exist:
+//! - a proposed id, or the location it names, that the caller's tenant holds is 409;
+//! - with POST, a proposed id (or its location) that only another tenant holds is not
+//!   honoured: the entity is created with an id the server makes (`urn:uuid:`), as if none
+//!   had been proposed, and the `Location` of the 201 says where;
+//! - with PUT, a path another tenant holds is 404, as every request to it is; a proposed id
+//!   that only another tenant holds is not honoured either (the entity at the path gets an
+//!   id the server makes).
 
 use std::collections::HashMap;
 
@@ -26,6 +35,16 @@ use crate::request::Decoded;
 use crate::respond::{self, Payload, Reply, absolute};
 use crate::server::{Ctx, Occi};
 use crate::store::{Change, Expect, Scope, Store, TenantFilter};
+
+/// Who holds a proposed id, or the location it names.
+enum Holder {
+    /// Nobody: the proposal is honoured.
+    Nobody,
+    /// The caller's tenant (what holds it, for the 409).
+    Caller(String),
+    /// Only another tenant, whose entities the caller cannot see.
+    Foreign,
+}
 
 /// The path segment an id names: the UUID of a `urn:uuid:` id, else the id itself when it
 /// is a valid path segment.
@@ -132,15 +151,14 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         respond::renderable(&preview, ctx.media)
     }
 
-    /// The id and location of a new entity, by the id rule (see the module documentation),
-    /// and whether the client proposed the id.
+    /// The id and location of a new entity, by the id rule (see the module documentation).
     async fn place(
         &self,
         ctx: &Ctx,
         entity: &Entity,
         kind_location: &Location,
         at: Option<&Location>,
-    ) -> Result<(EntityId, Location, bool), Failure> {
+    ) -> Result<(EntityId, Location), Failure> {
         let proposed = match entity.id() {
             None => None,
             Some(id) => Some((
@@ -172,26 +190,67 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 None => (new_id(uuid::Uuid::new_v4()), at.clone()),
             }
         } else {
-            let (id, segment) = if let Some((id, segment)) = &proposed {
-                (id.clone(), (*segment).to_owned())
-            } else {
-                let uuid = uuid::Uuid::new_v4();
-                (new_id(uuid), uuid.to_string())
-            };
-            let location = Location::new(&format!("{kind_location}{segment}"))
-                .map_err(|e| Failure::bad_request(format!("occi.core.id {id}: {e}")))?;
-            if proposed.is_some() && self.get_stored(&ctx.tenant, &location).await?.is_some() {
+            if let Some((id, segment)) = &proposed {
+                let location = Location::new(&format!("{kind_location}{segment}"))
+                    .map_err(|e| Failure::bad_request(format!("occi.core.id {id}: {e}")))?;
+                match self.holder(ctx, id, &location).await? {
+                    Holder::Nobody => return Ok((id.clone(), location)),
+                    Holder::Caller(what) => {
+                        return Err(Failure::new(
+                            StatusCode::CONFLICT,
+                            format!("{what} exists already"),
+                        ));
+                    }
+                    // Not honoured: the entity gets an id of the server's, as if none
+                    // had been proposed.
+                    Holder::Foreign => {}
+                }
+            }
+            let uuid = uuid::Uuid::new_v4();
+            let location = Location::new(&format!("{kind_location}{uuid}"))
+                .map_err(|e| Failure::bad_request(format!("{kind_location}: {e}")))?;
+            return Ok((new_id(uuid), location));
+        };
+        ctx.conditions.check_write(None)?;
+        // The path is free (PUT checked it); the id may still be held elsewhere.
+        if let Some((proposed_id, _)) = &proposed
+            && self
+                .find_id(&TenantFilter::Any, proposed_id)
+                .await?
+                .is_some()
+        {
+            if self.find_id(&ctx.tenant, proposed_id).await?.is_some() {
                 return Err(Failure::new(
                     StatusCode::CONFLICT,
-                    format!("{location} exists already"),
+                    format!("an entity with the id {proposed_id} exists already"),
                 ));
             }
-            (id, location)
-        };
-        if at.is_some() {
-            ctx.conditions.check_write(None)?;
+            return Ok((new_id(uuid::Uuid::new_v4()), location));
         }
-        Ok((id, location, proposed.is_some()))
+        Ok((id, location))
+    }
+
+    /// Who holds a proposed id or the location it names.
+    async fn holder(
+        &self,
+        ctx: &Ctx,
+        id: &EntityId,
+        location: &Location,
+    ) -> Result<Holder, Failure> {
+        let mut foreign = false;
+        if let Some(stored) = self.get_stored(&TenantFilter::Any, location).await? {
+            if ctx.tenant.admits(stored.tenant.as_ref()) {
+                return Ok(Holder::Caller(location.to_string()));
+            }
+            foreign = true;
+        }
+        if self.find_id(&ctx.tenant, id).await?.is_some() {
+            return Ok(Holder::Caller(format!("an entity with the id {id}")));
+        }
+        if foreign || self.find_id(&TenantFilter::Any, id).await?.is_some() {
+            return Ok(Holder::Foreign);
+        }
+        Ok(Holder::Nobody)
     }
 
     /// Creates an entity: POST to a Kind's collection (`at` is `None`) or PUT to a new path.
@@ -224,14 +283,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 entity.kind()
             )));
         };
-        let (id, location, proposed) = self.place(ctx, &entity, &kind_location, at).await?;
-        // A proposed id is taken only when no entity holds it (ids are unique, C12 §5.4).
-        if proposed && self.find_id(&TenantFilter::Any, &id).await?.is_some() {
-            return Err(Failure::new(
-                StatusCode::CONFLICT,
-                format!("an entity with the id {id} exists already"),
-            ));
-        }
+        let (id, location) = self.place(ctx, &entity, &kind_location, at).await?;
         set_identity(&mut entity, id, &location);
         let links = Self::prepare_inline_links(ctx, &mut entity, &location)?;
         let mut referenced: Vec<Location> = Vec::new();
@@ -257,6 +309,7 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         ctx.registry
             .validate_create(&mut entity, &kinds)
             .map_err(|e| Failure::validation("the entity", &e, ctx.registry.version()))?;
+        self.check_mixin_owners(ctx, entity.mixins())?;
         let hook = ctx.hook(&self.shared.lifecycle);
         let mut changes = Vec::with_capacity(requires.len() + 1);
         let mut inline = match &mut entity {
@@ -443,6 +496,13 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             .registry
             .validate_update_with(&stored.entity, &update, UpdateMode::Partial, &kinds)
             .map_err(|e| Failure::validation("the update", &e, ctx.registry.version()))?;
+        self.check_mixin_owners(
+            ctx,
+            updated
+                .mixins()
+                .iter()
+                .filter(|m| !stored.entity.mixins().contains(m)),
+        )?;
         let mut links = Vec::with_capacity(new_links.len());
         for mut link in new_links {
             fill_endpoint_kinds(&mut link, &kinds);
@@ -527,6 +587,13 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             .registry
             .validate_update_with(&stored.entity, &update, UpdateMode::Replace, &kinds)
             .map_err(|e| Failure::validation("the replacement", &e, ctx.registry.version()))?;
+        self.check_mixin_owners(
+            ctx,
+            replaced
+                .mixins()
+                .iter()
+                .filter(|m| !stored.entity.mixins().contains(m)),
+        )?;
         if let Entity::Resource(r) = &mut replaced {
             r.links.clear();
         }

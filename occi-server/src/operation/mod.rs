@@ -9,6 +9,8 @@ mod collection;
 mod entity;
 mod query_interface;
 
+pub(crate) use query_interface::StoredMixins;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 

@@ -1,17 +1,155 @@
 //! The query interface (`/-/`, H11 §3.4.1, P12 §9): the categories, filtered; user-defined
-//! Mixins added and removed.
+//! Mixins added and removed, and kept the same across replicas and apart across tenants.
+//!
+//! # Replicas
+//!
+//! User Mixins are stored ([`Change::PutMixin`]) as well as registered. Before each request
+//! a server reads the store's Mixin revision ([`Store::mixins_revision`], one small read);
+//! when another replica changed the stored Mixins since, it reads them and brings its
+//! registry up to date (adding the new ones, removing the ones that were removed), so a Mixin
+//! defined through one replica is served by every other without a restart.
+//!
+//! # Tenants
+//!
+//! A user Mixin belongs to the tenant whose request defined it. Every tenant sees it in the
+//! query interface (a category is a name, not an entity), but only its owner may associate
+//! entities with it (others: 403) or remove it (others: 403). So no tenant's entities carry
+//! another tenant's Mixin, and no tenant can take a Mixin from another's entities. A Mixin
+//! defined without a tenant (on an open server) may be used and removed by every tenant.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use http::StatusCode;
-use occi_model::{Category, CategoryClass, CategoryId, Mixin, Origin};
+use occi_model::{Category, CategoryClass, CategoryId, Mixin, Origin, Registry};
 
 use crate::action::ActionHandler;
 use crate::error::Failure;
 use crate::request::Decoded;
 use crate::respond::{Payload, Reply};
 use crate::server::{COMMIT_ATTEMPTS, Ctx, Occi};
-use crate::store::{Change, Changeset, Expect, Scope, Store, TenantFilter};
+use crate::store::{Change, Changeset, Expect, Scope, Store, StoredMixin, TenantFilter};
+
+/// What a server last read of the stored Mixins.
+#[derive(Debug, Default)]
+pub(crate) struct StoredMixins {
+    /// The store's Mixin revision then (`None`: never read).
+    revision: Option<u64>,
+    /// The owner of each user Mixin stored then.
+    owners: HashMap<CategoryId, Option<Arc<str>>>,
+}
+
+/// Brings `registry` in line with what the store holds: adds every stored Mixin it lacks and
+/// removes the user Mixins that `before` held but `stored` no longer does.
+fn sync_registry(
+    registry: &mut Registry,
+    before: &HashMap<CategoryId, Option<Arc<str>>>,
+    stored: &[StoredMixin],
+) -> Result<usize, Failure> {
+    let mut changed = 0;
+    for id in before.keys() {
+        if !stored.iter().any(|s| &s.mixin.id == id)
+            && registry.origin(id) == Some(Origin::User)
+            && registry.remove_user_mixin(id).is_ok()
+        {
+            changed += 1;
+        }
+    }
+    let missing: Vec<StoredMixin> = stored
+        .iter()
+        .filter(|s| registry.get(&s.mixin.id).is_none())
+        .cloned()
+        .collect();
+    changed +=
+        crate::store::add_stored_mixins(registry, missing).map_err(|e| Failure::store(&e))?;
+    Ok(changed)
+}
 
 impl<S: Store, A: ActionHandler> Occi<S, A> {
+    /// The registry a request is served with: the current one, first brought up to date
+    /// when the stored Mixins changed since they were last read (another replica added or
+    /// removed one). A store that cannot be read leaves the registry as it is.
+    pub(crate) async fn fresh_registry(&self) -> Arc<Registry> {
+        let store = &self.shared.store;
+        let revision = match store.mixins_revision().await {
+            Ok(Some(revision)) => revision,
+            Ok(None) => return self.current_registry(),
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the stored Mixins' revision");
+                return self.current_registry();
+            }
+        };
+        if self.stored_mixins().revision == Some(revision) {
+            return self.current_registry();
+        }
+        let stored = match store.mixins().await {
+            Ok(stored) => stored,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the stored Mixins");
+                return self.current_registry();
+            }
+        };
+        let mut seen = self.stored_mixins();
+        // Another request may have read a newer state meanwhile: never go back.
+        if seen.revision.is_some_and(|r| r >= revision) {
+            drop(seen);
+            return self.current_registry();
+        }
+        let result = self.update_registry(|registry| {
+            let changed = sync_registry(registry, &seen.owners, &stored)?;
+            if changed > 0 {
+                tracing::info!(changed, revision, "Mixins reloaded from the store");
+            }
+            Ok(())
+        });
+        match result {
+            Ok(()) => {
+                seen.revision = Some(revision);
+                seen.owners = stored
+                    .into_iter()
+                    .filter(|s| s.origin == Origin::User)
+                    .map(|s| (s.mixin.id, s.tenant))
+                    .collect();
+            }
+            Err(failure) => {
+                tracing::warn!(message = %failure.message, "the stored Mixins cannot be served");
+            }
+        }
+        drop(seen);
+        self.current_registry()
+    }
+
+    fn stored_mixins(&self) -> std::sync::MutexGuard<'_, StoredMixins> {
+        match self.shared.stored_mixins.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// 403 when one of `mixins` is a user Mixin another tenant defined (see the module
+    /// documentation).
+    pub(crate) fn check_mixin_owners<'m>(
+        &self,
+        ctx: &Ctx,
+        mixins: impl IntoIterator<Item = &'m CategoryId>,
+    ) -> Result<(), Failure> {
+        let Some(identity) = &ctx.identity else {
+            return Ok(());
+        };
+        let seen = self.stored_mixins();
+        for id in mixins {
+            if let Some(Some(owner)) = seen.owners.get(id)
+                && owner != identity.tenant_arc()
+            {
+                return Err(Failure::new(
+                    StatusCode::FORBIDDEN,
+                    format!("the Mixin {id} was defined by another tenant; only it can use it"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub(crate) fn query_interface(ctx: &Ctx) -> Result<Reply, Failure> {
         let Decoded::Filter(filter) = &ctx.data else {
             unreachable!("the query interface decodes a filter")
@@ -79,10 +217,11 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             }
             Ok(())
         })?;
+        let owner = ctx.identity.as_ref().map(|i| Arc::clone(i.tenant_arc()));
         let committed = self
             .shared
             .store
-            .commit(Changeset::new(stored))
+            .commit(Changeset::new(stored).owned_by(owner))
             .await
             .map_err(|e| Failure::store(&e));
         if let Err(failure) = committed {
@@ -106,6 +245,28 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
             ));
         }
         let ids: Vec<CategoryId> = categories.iter().map(|c| c.id().clone()).collect();
+        if let Some(identity) = &ctx.identity {
+            let stored = self
+                .shared
+                .store
+                .mixins()
+                .await
+                .map_err(|e| Failure::store(&e))?;
+            for s in stored.iter().filter(|s| ids.contains(&s.mixin.id)) {
+                if s.tenant
+                    .as_ref()
+                    .is_some_and(|t| t != identity.tenant_arc())
+                {
+                    return Err(Failure::new(
+                        StatusCode::FORBIDDEN,
+                        format!(
+                            "the Mixin {} was defined by another tenant; only it can remove it",
+                            s.mixin.id
+                        ),
+                    ));
+                }
+            }
+        }
         // Take the Mixins out of the registry first, so no request can associate them any
         // more; then disassociate them from every entity.
         let mut removed: Vec<Mixin> = Vec::new();

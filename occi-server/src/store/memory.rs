@@ -1,4 +1,9 @@
 //! [`InMemoryStore`]: everything in memory, indexed.
+//!
+//! An entity is kept as its OCCI 1.2 JSON rendering (a Resource without its links), read
+//! back on every read: a compute takes about as many bytes as its rendering, where the model
+//! form (a map node per attribute set, an allocation per name and value) took four times as
+//! many. Reading one back costs a few microseconds, the same at any size of the store.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
@@ -6,6 +11,7 @@ use std::ops::Bound;
 use std::sync::{Arc, RwLock};
 
 use occi_model::{CategoryId, Entity, EntityId, Location};
+use occi_render::{ParseOptions, json};
 
 use super::{
     Change, Changeset, Scan, Scope, Store, StoreError, StoreErrorKind, Stored, StoredMixin,
@@ -20,7 +26,6 @@ enum Key {
     Mixin(CategoryId),
     LinksFrom(Location),
     LinksTo(Location),
-    Id(EntityId),
 }
 
 impl Key {
@@ -28,9 +33,6 @@ impl Key {
     fn of(entity: &Entity) -> Vec<Key> {
         let mut keys = vec![Key::All, Key::Kind(entity.kind().clone())];
         keys.extend(entity.mixins().iter().cloned().map(Key::Mixin));
-        if let Some(id) = entity.id() {
-            keys.push(Key::Id(id.clone()));
-        }
         if let Entity::Link(link) = entity {
             if let Some(source) = &link.source {
                 keys.push(Key::LinksFrom(source.clone()));
@@ -45,25 +47,70 @@ impl Key {
 
 type Tenant = Option<Arc<str>>;
 
+/// An entity as kept: its rendering, its revision and its owner.
+#[derive(Debug)]
+struct Record {
+    body: Box<str>,
+    revision: u64,
+    tenant: Tenant,
+}
+
+impl Record {
+    fn entity(&self, location: &Location) -> Result<Entity, StoreError> {
+        let mut entity = json::parse_entity(self.body.as_bytes(), &ParseOptions::lenient())
+            .map(|parsed| parsed.value)
+            .map_err(|e| {
+                StoreError::new(
+                    StoreErrorKind::Backend,
+                    format!("the entity kept at {location} cannot be read back: {e}"),
+                )
+            })?;
+        match &mut entity {
+            Entity::Resource(r) => r.location = Some(location.clone()),
+            Entity::Link(l) => l.location = Some(location.clone()),
+        }
+        Ok(entity)
+    }
+
+    fn stored(&self, location: &Location) -> Result<Stored, StoreError> {
+        Ok(Stored {
+            entity: self.entity(location)?,
+            revision: self.revision,
+            tenant: self.tenant.clone(),
+        })
+    }
+}
+
 #[derive(Debug, Default)]
 struct Inner {
-    entities: HashMap<Location, Stored>,
+    entities: HashMap<Location, Record>,
     /// Per owner, per key, the locations in order: every scan is a range of one or a few
     /// of these sets.
     index: HashMap<Tenant, HashMap<Key, BTreeSet<Location>>>,
+    /// The entities with each id, with their owners (one, where ids are unique).
+    ids: HashMap<EntityId, Vec<(Tenant, Location)>>,
     mixins: BTreeMap<CategoryId, StoredMixin>,
+    mixins_revision: u64,
     next_revision: u64,
 }
 
 impl Inner {
-    fn index(&mut self, location: &Location, stored: &Stored, add: bool) {
-        let keys = Key::of(&stored.entity);
+    fn index(&mut self, location: &Location, entity: &Entity, tenant: &Tenant, add: bool) {
+        let keys = Key::of(entity);
         if add {
-            let by_key = self.index.entry(stored.tenant.clone()).or_default();
+            let by_key = self.index.entry(tenant.clone()).or_default();
             for key in keys {
                 by_key.entry(key).or_default().insert(location.clone());
             }
-        } else if let Some(by_key) = self.index.get_mut(&stored.tenant) {
+            if let Some(id) = entity.id() {
+                self.ids
+                    .entry(id.clone())
+                    .or_default()
+                    .push((tenant.clone(), location.clone()));
+            }
+            return;
+        }
+        if let Some(by_key) = self.index.get_mut(tenant) {
             for key in keys {
                 if let Some(set) = by_key.get_mut(&key) {
                     set.remove(location);
@@ -73,7 +120,33 @@ impl Inner {
                 }
             }
             if by_key.is_empty() {
-                self.index.remove(&stored.tenant);
+                self.index.remove(tenant);
+            }
+        }
+        if let Some(id) = entity.id()
+            && let Some(holders) = self.ids.get_mut(id)
+        {
+            holders.retain(|(_, l)| l != location);
+            if holders.is_empty() {
+                self.ids.remove(id);
+            }
+        }
+    }
+
+    /// Takes `location` out of every index, reading its old rendering for the keys.
+    fn unindex(&mut self, location: &Location, old: &Record) {
+        if let Ok(entity) = old.entity(location) {
+            self.index(location, &entity, &old.tenant, false);
+        } else {
+            // A rendering this store wrote always reads back; should one not, no index
+            // may keep the location.
+            for by_key in self.index.values_mut() {
+                for set in by_key.values_mut() {
+                    set.remove(location);
+                }
+            }
+            for holders in self.ids.values_mut() {
+                holders.retain(|(_, l)| l != location);
             }
         }
     }
@@ -87,26 +160,27 @@ impl Inner {
                 let location = entity.location().cloned().expect("checked before applying");
                 let owner = match self.entities.remove(&location) {
                     Some(old) => {
-                        self.index(&location, &old, false);
+                        self.unindex(&location, &old);
                         old.tenant
                     }
                     None => tenant.clone(),
                 };
                 self.next_revision += 1;
-                let stored = Stored {
-                    entity,
+                self.index(&location, &entity, &owner, true);
+                let record = Record {
+                    body: json::render_entity(&entity).into_boxed_str(),
                     revision: self.next_revision,
                     tenant: owner,
                 };
-                self.index(&location, &stored, true);
-                self.entities.insert(location, stored);
+                self.entities.insert(location, record);
             }
             Change::Delete { location, .. } => {
                 if let Some(old) = self.entities.remove(&location) {
-                    self.index(&location, &old, false);
+                    self.unindex(&location, &old);
                 }
             }
             Change::PutMixin { mixin, origin } => {
+                self.mixins_revision += 1;
                 self.mixins.insert(
                     mixin.id.clone(),
                     StoredMixin {
@@ -117,6 +191,7 @@ impl Inner {
                 );
             }
             Change::DeleteMixin { id } => {
+                self.mixins_revision += 1;
                 self.mixins.remove(&id);
             }
             Change::Require { .. } => {}
@@ -151,16 +226,30 @@ impl Inner {
                 single = [Key::LinksTo(l.clone())];
                 (&single, None)
             }
-            Scope::Id(id) => {
-                single = [Key::Id(id.clone())];
-                (&single, None)
-            }
+            Scope::Id(id) => return self.with_id(id, scan),
             Scope::Kinds(kinds) => {
                 let keys: Vec<Key> = kinds.iter().cloned().map(Key::Kind).collect();
                 return self.merge(&keys, scan, None);
             }
         };
         self.merge(keys, scan, prefix)
+    }
+
+    fn with_id(&self, id: &EntityId, scan: &Scan) -> Vec<Location> {
+        let mut out: Vec<Location> = self
+            .ids
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter(|(tenant, location)| {
+                scan.tenant.admits(tenant.as_ref())
+                    && scan.after.as_ref().is_none_or(|after| location > after)
+            })
+            .map(|(_, location)| location.clone())
+            .collect();
+        out.sort_unstable();
+        out.truncate(scan.limit.unwrap_or(usize::MAX));
+        out
     }
 
     fn merge(&self, keys: &[Key], scan: &Scan, prefix: Option<&str>) -> Vec<Location> {
@@ -231,16 +320,21 @@ impl InMemoryStore {
     }
 
     fn get_now(&self, location: &Location) -> Result<Option<Stored>, StoreError> {
-        Ok(self.read()?.entities.get(location).cloned())
+        let inner = self.read()?;
+        inner
+            .entities
+            .get(location)
+            .map(|record| record.stored(location))
+            .transpose()
     }
 
     fn scan_now(&self, scan: &Scan) -> Result<Vec<Stored>, StoreError> {
         let inner = self.read()?;
-        Ok(inner
+        inner
             .locations(scan)
             .iter()
-            .filter_map(|l| inner.entities.get(l).cloned())
-            .collect())
+            .filter_map(|l| inner.entities.get(l).map(|record| record.stored(l)))
+            .collect()
     }
 
     fn commit_now(&self, changeset: Changeset) -> Result<(), StoreError> {
@@ -277,6 +371,10 @@ impl Store for InMemoryStore {
 
     fn mixins(&self) -> impl Future<Output = Result<Vec<StoredMixin>, StoreError>> + Send {
         std::future::ready(self.mixins_now())
+    }
+
+    fn mixins_revision(&self) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        std::future::ready(self.read().map(|inner| Some(inner.mixins_revision)))
     }
 }
 

@@ -384,6 +384,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every stored Mixin definition, in id order.
     fn mixins(&self) -> impl Future<Output = Result<Vec<StoredMixin>, StoreError>> + Send;
+
+    /// A number that changes whenever a Mixin definition is stored or removed through any
+    /// handle on the same data (another replica's too), so that a server can tell, with one
+    /// cheap read per request, whether its registry still matches [`Store::mixins`]. `None`
+    /// (the default) means the store does not keep one, and a server never reloads.
+    fn mixins_revision(&self) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        std::future::ready(Ok(None))
+    }
 }
 
 /// A boxed future, for [`DynStore`].
@@ -403,6 +411,8 @@ pub trait DynStore: Send + Sync + 'static {
     fn commit_dyn(&self, changeset: Changeset) -> BoxFuture<'_, Result<(), StoreError>>;
     /// See [`Store::mixins`].
     fn mixins_dyn(&self) -> BoxFuture<'_, Result<Vec<StoredMixin>, StoreError>>;
+    /// See [`Store::mixins_revision`].
+    fn mixins_revision_dyn(&self) -> BoxFuture<'_, Result<Option<u64>, StoreError>>;
 }
 
 impl<T: Store> DynStore for T {
@@ -423,6 +433,10 @@ impl<T: Store> DynStore for T {
 
     fn mixins_dyn(&self) -> BoxFuture<'_, Result<Vec<StoredMixin>, StoreError>> {
         Box::pin(self.mixins())
+    }
+
+    fn mixins_revision_dyn(&self) -> BoxFuture<'_, Result<Option<u64>, StoreError>> {
+        Box::pin(self.mixins_revision())
     }
 }
 
@@ -450,6 +464,11 @@ impl Store for Arc<dyn DynStore> {
     fn mixins(&self) -> impl Future<Output = Result<Vec<StoredMixin>, StoreError>> + Send {
         let store = Arc::clone(self);
         async move { <dyn DynStore>::mixins_dyn(&*store).await }
+    }
+
+    fn mixins_revision(&self) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        let store = Arc::clone(self);
+        async move { <dyn DynStore>::mixins_revision_dyn(&*store).await }
     }
 }
 
@@ -511,7 +530,15 @@ pub async fn restore_mixins<S: Store>(
     store: &S,
     registry: &mut occi_model::Registry,
 ) -> Result<usize, StoreError> {
-    let mut pending = store.mixins().await?;
+    add_stored_mixins(registry, store.mixins().await?)
+}
+
+/// Adds `pending` to `registry`, in as many passes as their dependencies need (see
+/// [`restore_mixins`]).
+pub(crate) fn add_stored_mixins(
+    registry: &mut occi_model::Registry,
+    mut pending: Vec<StoredMixin>,
+) -> Result<usize, StoreError> {
     let mut added = 0;
     while !pending.is_empty() {
         let before = pending.len();

@@ -39,11 +39,12 @@ use super::{
 };
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// The statements that take a database from version `i` to `i + 1`, one per element.
-const MIGRATIONS: &[&[&str]] = &[&[
-    "CREATE TABLE IF NOT EXISTS entity (
+const MIGRATIONS: &[&[&str]] = &[
+    &[
+        "CREATE TABLE IF NOT EXISTS entity (
         location TEXT PRIMARY KEY,
         tenant TEXT NOT NULL,
         kind TEXT NOT NULL,
@@ -53,28 +54,37 @@ const MIGRATIONS: &[&[&str]] = &[&[
         revision BIGINT NOT NULL,
         body TEXT NOT NULL
     )",
-    "CREATE INDEX IF NOT EXISTS entity_by_tenant ON entity (tenant, location)",
-    "CREATE INDEX IF NOT EXISTS entity_by_kind ON entity (kind, location)",
-    "CREATE INDEX IF NOT EXISTS entity_by_tenant_kind ON entity (tenant, kind, location)",
-    "CREATE INDEX IF NOT EXISTS entity_by_id ON entity (id, location) WHERE id IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS entity_by_source ON entity (source, location) WHERE source IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS entity_by_target ON entity (target, location) WHERE target IS NOT NULL",
-    "CREATE TABLE IF NOT EXISTS entity_mixin (
+        "CREATE INDEX IF NOT EXISTS entity_by_tenant ON entity (tenant, location)",
+        "CREATE INDEX IF NOT EXISTS entity_by_kind ON entity (kind, location)",
+        "CREATE INDEX IF NOT EXISTS entity_by_tenant_kind ON entity (tenant, kind, location)",
+        "CREATE INDEX IF NOT EXISTS entity_by_id ON entity (id, location) WHERE id IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS entity_by_source ON entity (source, location) WHERE source IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS entity_by_target ON entity (target, location) WHERE target IS NOT NULL",
+        "CREATE TABLE IF NOT EXISTS entity_mixin (
         mixin TEXT NOT NULL,
         location TEXT NOT NULL,
         tenant TEXT NOT NULL,
         PRIMARY KEY (mixin, location)
     )",
-    "CREATE INDEX IF NOT EXISTS entity_mixin_by_tenant ON entity_mixin (tenant, mixin, location)",
-    "CREATE INDEX IF NOT EXISTS entity_mixin_by_location ON entity_mixin (location)",
-    "CREATE TABLE IF NOT EXISTS mixin (
+        "CREATE INDEX IF NOT EXISTS entity_mixin_by_tenant ON entity_mixin (tenant, mixin, location)",
+        "CREATE INDEX IF NOT EXISTS entity_mixin_by_location ON entity_mixin (location)",
+        "CREATE TABLE IF NOT EXISTS mixin (
         id TEXT PRIMARY KEY,
         origin TEXT NOT NULL,
         tenant TEXT NOT NULL,
         body TEXT NOT NULL
     )",
-    "CREATE SEQUENCE IF NOT EXISTS occi_revision",
-]];
+        "CREATE SEQUENCE IF NOT EXISTS occi_revision",
+    ],
+    &[
+        // 1 -> 2: a counter of Mixin changes, read by every replica to keep its registry fresh.
+        "CREATE TABLE IF NOT EXISTS mixin_revision (
+        id INT PRIMARY KEY CHECK (id = 1),
+        last BIGINT NOT NULL
+    )",
+        "INSERT INTO mixin_revision (id, last) VALUES (1, 0) ON CONFLICT DO NOTHING",
+    ],
+];
 
 fn classify(error: tokio_postgres::Error) -> StoreError {
     let kind = match error.code() {
@@ -104,6 +114,20 @@ fn classify(error: tokio_postgres::Error) -> StoreError {
         _ => format!("PostgreSQL: {error}"),
     };
     StoreError::with_source(kind, message, error)
+}
+
+/// How many times a changeset is run when the database keeps aborting it for serialization.
+const SERIALIZATION_RETRIES: u32 = 10;
+
+/// Whether `error` is the database aborting a transaction for a serialization failure or a
+/// deadlock (not a precondition of the changeset failing).
+fn is_serialization_failure(error: &StoreError) -> bool {
+    std::error::Error::source(error)
+        .and_then(|s| s.downcast_ref::<tokio_postgres::Error>())
+        .and_then(tokio_postgres::Error::code)
+        .is_some_and(|c| {
+            *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED
+        })
 }
 
 fn pool_error(error: deadpool_postgres::PoolError) -> StoreError {
@@ -270,7 +294,35 @@ impl PostgresStore {
             .collect()
     }
 
+    /// Commits `changeset`, running it again when the database aborted it for a
+    /// serialization failure or a deadlock: the transaction reads its preconditions anew
+    /// each time, so a retry commits only what still holds. Under many concurrent writers
+    /// `SERIALIZABLE` aborts transactions that touch nearby index entries without touching
+    /// the same rows (two creates of different locations); those are retried here rather
+    /// than reported as conflicts. A precondition that fails is reported at once.
     async fn commit_now(&self, changeset: Changeset) -> Result<(), StoreError> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            match self.commit_once(&changeset).await {
+                Err(e) if attempt < SERIALIZATION_RETRIES && is_serialization_failure(&e) => {
+                    // A short, varying pause, so the transactions that collided do not
+                    // collide again in step.
+                    let jitter = u64::from(
+                        std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.subsec_nanos())
+                            % 1000,
+                    );
+                    let micros = u64::from(attempt) * 500 + jitter * u64::from(attempt);
+                    tokio::time::sleep(std::time::Duration::from_micros(micros)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn commit_once(&self, changeset: &Changeset) -> Result<(), StoreError> {
         let mut client = self.pool.get().await.map_err(pool_error)?;
         let tx = client
             .build_transaction()
@@ -334,6 +386,16 @@ impl PostgresStore {
             })
             .collect()
     }
+}
+
+async fn bump_mixin_revision(tx: &tokio_postgres::Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE mixin_revision SET last = last + 1 WHERE id = 1",
+        &[],
+    )
+    .await
+    .map_err(classify)
+    .map(drop)
 }
 
 /// Writes one change of a changeset whose preconditions hold.
@@ -406,11 +468,13 @@ async fn apply(
             )
             .await
             .map_err(classify)?;
+            bump_mixin_revision(tx).await?;
         }
         Change::DeleteMixin { id } => {
             tx.execute("DELETE FROM mixin WHERE id = $1", &[&id.to_string()])
                 .await
                 .map_err(classify)?;
+            bump_mixin_revision(tx).await?;
         }
         Change::Require { .. } => {}
     }
@@ -439,5 +503,18 @@ impl Store for PostgresStore {
     fn mixins(&self) -> impl Future<Output = Result<Vec<StoredMixin>, StoreError>> + Send {
         let this = self.clone();
         async move { this.mixins_now().await }
+    }
+
+    fn mixins_revision(&self) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        let this = self.clone();
+        async move {
+            let client = this.pool.get().await.map_err(pool_error)?;
+            let statement = client
+                .prepare_cached("SELECT last FROM mixin_revision WHERE id = 1")
+                .await
+                .map_err(classify)?;
+            let row = client.query_opt(&statement, &[]).await.map_err(classify)?;
+            Ok(row.and_then(|row| u64::try_from(row.get::<_, i64>(0)).ok()))
+        }
     }
 }

@@ -30,7 +30,10 @@
 //!
 //! A full disk, a read-only file or directory, or an I/O error is
 //! [`StoreErrorKind::Unavailable`] (the server answers 503) and changes nothing; the store
-//! works again as soon as the cause is gone.
+//! works again as soon as the cause is gone (a commit that finds the database unavailable
+//! opens it again and tries once more). A database on a read-only file system opens when
+//! its schema is up to date and serves reads, all on one connection, which becomes
+//! writable when the file system does.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -46,7 +49,7 @@ use super::{
 };
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The statements that take a database from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -86,6 +89,12 @@ const MIGRATIONS: &[&str] = &[
         last INTEGER NOT NULL
     );
     INSERT INTO revision (only, last) VALUES (1, 0);",
+    // 1 -> 2: a counter of Mixin changes, read by every replica to keep its registry fresh.
+    "CREATE TABLE mixin_revision (
+        only INTEGER PRIMARY KEY CHECK (only = 1),
+        last INTEGER NOT NULL
+    );
+    INSERT INTO mixin_revision (only, last) VALUES (1, 0);",
 ];
 
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
@@ -150,8 +159,32 @@ fn connect(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Brings the schema to [`SCHEMA_VERSION`], in one transaction.
+/// Whether `conn` is the in-memory stand-in [`reopen`] leaves when the file cannot be opened.
+fn is_stand_in(conn: &Connection) -> bool {
+    conn.path().is_none_or(str::is_empty)
+}
+
+/// Closes `conn` and opens the database at `path` again. The old connection is closed
+/// first: SQLite shares a file's shared-memory index among the connections of a process, and
+/// a new connection beside one opened on a read-only file would be read-only too. When the
+/// file cannot be opened, `conn` is left an in-memory stand-in that serves nothing (every
+/// job reopens it first).
+fn reopen(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let stand_in = Connection::open_in_memory().map_err(unavailable_or_backend)?;
+    drop(std::mem::replace(conn, stand_in));
+    *conn = connect(path)?;
+    Ok(())
+}
+
+/// Brings the schema to [`SCHEMA_VERSION`], in one transaction. A database that is up to
+/// date is not written, so one on a read-only file system opens (and serves reads).
 fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let current: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(unavailable_or_backend)?;
+    if current == SCHEMA_VERSION {
+        return Ok(());
+    }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(unavailable_or_backend)?;
@@ -201,12 +234,28 @@ impl SqliteStore {
         let path = path.as_ref().to_path_buf();
         let mut conn = connect(&path)?;
         migrate(&mut conn)?;
+        let read_only = conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false);
         let (writer, writer_jobs) = mpsc::channel::<Job>();
         spawn(
             "occi-sqlite-writer",
             conn,
             Arc::new(Mutex::new(writer_jobs)),
         );
+        if read_only {
+            // On a read-only file every job runs on the one connection, so that it alone
+            // holds the file and can reopen it writable once the file is writable again.
+            tracing::warn!(
+                path = %path.display(),
+                "the SQLite database is read-only: reads are served, writes answer 503 until it is writable"
+            );
+            return Ok(Self {
+                workers: Arc::new(Workers {
+                    readers: writer.clone(),
+                    writer,
+                    path,
+                }),
+            });
+        }
         let (readers, reader_jobs) = mpsc::channel::<Job>();
         let reader_jobs = Arc::new(Mutex::new(reader_jobs));
         for i in 0..READERS {
@@ -250,7 +299,14 @@ impl SqliteStore {
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> impl Future<Output = Result<T, StoreError>> + Send + 'static {
         let (tx, rx) = tokio::sync::oneshot::channel();
+        let path = self.workers.path.clone();
         let job: Job = Box::new(move |conn| {
+            if is_stand_in(conn)
+                && let Err(e) = reopen(conn, &path)
+            {
+                let _ = tx.send(Err(e));
+                return;
+            }
             let _ = tx.send(f(conn));
         });
         let queue = if write {
@@ -399,16 +455,32 @@ fn commit_now(conn: &mut Connection, changeset: &Changeset) -> Result<(), StoreE
                     ])
                 })
                 .map_err(unavailable_or_backend)?;
+                bump_mixin_revision(&tx)?;
             }
             Change::DeleteMixin { id } => {
                 tx.prepare_cached("DELETE FROM mixin WHERE id = ?1")
                     .and_then(|mut st| st.execute([id.to_string()]))
                     .map_err(unavailable_or_backend)?;
+                bump_mixin_revision(&tx)?;
             }
             Change::Require { .. } => {}
         }
     }
     tx.commit().map_err(unavailable_or_backend)
+}
+
+fn bump_mixin_revision(tx: &rusqlite::Transaction<'_>) -> Result<(), StoreError> {
+    tx.prepare_cached("UPDATE mixin_revision SET last = last + 1 WHERE only = 1")
+        .and_then(|mut st| st.execute([]))
+        .map_err(unavailable_or_backend)
+        .map(drop)
+}
+
+fn mixins_revision_now(conn: &Connection) -> Result<Option<u64>, StoreError> {
+    conn.prepare_cached("SELECT last FROM mixin_revision WHERE only = 1")
+        .and_then(|mut st| st.query_row([], |r| r.get::<_, i64>(0)))
+        .map(|last| u64::try_from(last).ok())
+        .map_err(unavailable_or_backend)
 }
 
 fn mixins_now(conn: &Connection) -> Result<Vec<StoredMixin>, StoreError> {
@@ -452,10 +524,25 @@ impl Store for SqliteStore {
     }
 
     fn commit(&self, changeset: Changeset) -> impl Future<Output = Result<(), StoreError>> + Send {
-        self.run(true, move |conn| commit_now(conn, &changeset))
+        let path = self.workers.path.clone();
+        self.run(true, move |conn| {
+            match commit_now(conn, &changeset) {
+                // The file may have become writable again (a read-only mount remounted, space
+                // freed) where this connection cannot tell: open a new one and try once more.
+                Err(e) if e.kind() == StoreErrorKind::Unavailable => match reopen(conn, &path) {
+                    Ok(()) => commit_now(conn, &changeset),
+                    Err(_) => Err(e),
+                },
+                other => other,
+            }
+        })
     }
 
     fn mixins(&self) -> impl Future<Output = Result<Vec<StoredMixin>, StoreError>> + Send {
         self.run(false, |conn| mixins_now(conn))
+    }
+
+    fn mixins_revision(&self) -> impl Future<Output = Result<Option<u64>, StoreError>> + Send {
+        self.run(false, |conn| mixins_revision_now(conn))
     }
 }

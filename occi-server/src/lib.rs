@@ -77,7 +77,7 @@ pub use backend::{
 pub use config::ConfigError;
 pub use identity::Identity;
 #[cfg(feature = "hyper")]
-pub use serve::{ServeConfig, serve};
+pub use serve::{ServeBody, ServeConfig, ServeService, serve};
 pub use server::{Occi, OcciBuilder};
 pub use service::{BoxError, OcciBody, OcciService};
 pub use store::{

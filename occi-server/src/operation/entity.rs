@@ -25,7 +25,7 @@ use crate::operation::{Attempt, new_id, set_identity, set_location};
 use crate::request::Decoded;
 use crate::respond::{self, Payload, Reply, absolute};
 use crate::server::{Ctx, Occi};
-use crate::store::{Change, Expect, Scope, Store, TenantFilter};
+use crate::store::{Change, Expect, Scope, Store, Stored, TenantFilter};
 
 /// The path segment an id names: the UUID of a `urn:uuid:` id, else the id itself when it
 /// is a valid path segment.
@@ -78,6 +78,11 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         let Some(stored) = self.get_stored(&ctx.tenant, location).await? else {
             return Err(Failure::not_found(format!("no entity at {location}")));
         };
+        self.answer_stored(ctx, stored).await
+    }
+
+    /// `stored` as the client sees it, refreshed by its backend, with its revision.
+    async fn answer_stored(&self, ctx: &Ctx, stored: Stored) -> Result<Reply, Failure> {
         let revision = stored.revision;
         let mut entity = self.materialize(&ctx.tenant, &ctx.registry, stored).await?;
         self.backend_of(&ctx.registry, entity.kind())
@@ -91,16 +96,17 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
     }
 
     pub(crate) async fn retrieve(&self, ctx: &Ctx, location: &Location) -> Result<Reply, Failure> {
-        if let Some(stored) = self.get_stored(&ctx.tenant, location).await?
-            && ctx.conditions.not_modified(stored.revision)
-        {
+        let Some(stored) = self.get_stored(&ctx.tenant, location).await? else {
+            return Err(Failure::not_found(format!("no entity at {location}")));
+        };
+        if ctx.conditions.not_modified(stored.revision) {
             return Ok(Reply {
                 status: StatusCode::NOT_MODIFIED,
                 revision: Some(stored.revision),
                 ..Reply::ok(Payload::None)
             });
         }
-        self.answer_entity(ctx, location).await
+        self.answer_stored(ctx, stored).await
     }
 
     /// Settles, before the commit, that the entity the request answers with can be

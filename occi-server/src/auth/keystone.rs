@@ -108,18 +108,16 @@ impl KeystoneV2 {
     pub fn add_root_certificates(mut self, pem: &[u8]) -> Result<Self, AuthError> {
         use rustls::pki_types::CertificateDer;
         use rustls::pki_types::pem::PemObject as _;
-        let invalid = |why: String| AuthError::unavailable(why);
-        let mut added = 0;
-        for certificate in CertificateDer::pem_slice_iter(pem) {
-            let certificate =
-                certificate.map_err(|e| invalid(format!("unreadable PEM certificate: {e}")))?;
+        let certificates = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| AuthError::unavailable(format!("unreadable PEM certificate: {e}")))?;
+        if certificates.is_empty() {
+            return Err(AuthError::unavailable("no PEM CERTIFICATE block found"));
+        }
+        for certificate in certificates {
             self.roots
                 .add(certificate)
-                .map_err(|e| invalid(format!("unusable root certificate: {e}")))?;
-            added += 1;
-        }
-        if added == 0 {
-            return Err(invalid("no PEM CERTIFICATE block found".into()));
+                .map_err(|e| AuthError::unavailable(format!("unusable root certificate: {e}")))?;
         }
         self.client = client(&self.roots);
         Ok(self)
@@ -234,15 +232,16 @@ impl KeystoneV2 {
 
 /// The HTTP client: `http://` as it is, `https://` through rustls with `roots`.
 fn client(roots: &rustls::RootCertStore) -> Client<HttpsConnector<HttpConnector>, Full<Bytes>> {
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("ring supports the default TLS versions")
-    .with_root_certificates(roots.clone())
-    .with_no_client_auth();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let versions = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default TLS versions");
     let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
+        .with_tls_config(
+            versions
+                .with_root_certificates(roots.clone())
+                .with_no_client_auth(),
+        )
         .https_or_http()
         .enable_http1()
         .build();

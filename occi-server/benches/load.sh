@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # GET of one compute over loopback: the release occi-server binary against the minimal hyper
 # server (examples/hello.rs) answering a text/plain body of the same size, in alternating
-# rounds so that both see the same machine. Needs wrk and curl.
+# rounds so that both see the same machine. Needs wrk and curl (Linux: /proc for CPU time).
+#
+# Each round reports requests per second and the server's CPU time per request (user and
+# system, from /proc/PID/stat). On a machine shared with other work, requests per second
+# follow whatever else runs; CPU time per request follows the server's own work.
 #
 #   occi-server/benches/load.sh                 # 5 rounds x 10 s, in-memory store
 #   ROUNDS=3 SECONDS_PER_ROUND=5 STORE=sqlite occi-server/benches/load.sh
@@ -58,6 +62,7 @@ esac
 "$target/release/occi-server" --listen "127.0.0.1:$occi_port" --log "$log" "${store_args[@]}" \
     >"$work/occi.out" 2>"$work/occi.err" &
 pids+=($!)
+occi_pid=$!
 wait_for "$occi_port"
 
 location=$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:$occi_port/compute/" \
@@ -69,25 +74,37 @@ bytes=$(curl -s -H 'Accept: text/plain' "$location" | wc -c)
 
 "$target/release/examples/hello" "127.0.0.1:$hello_port" "$bytes" >"$work/hello.out" 2>&1 &
 pids+=($!)
+hello_pid=$!
 wait_for "$hello_port"
 hello_url="http://127.0.0.1:$hello_port${location#http://127.0.0.1:$occi_port}"
 
-run() { # url -> requests per second
-    wrk -t"$threads" -c"$connections" -d"$1"s -H 'Accept: text/plain' "$2" \
-        | awk '/^Requests\/sec:/ { print $2 }'
+ticks_per_second=$(getconf CLK_TCK)
+cpu_ticks() { # pid -> user + system clock ticks so far
+    awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+run() { # seconds url pid -> "requests/s microseconds-of-server-CPU-per-request"
+    local before after out
+    before=$(cpu_ticks "$3")
+    out=$(wrk -t"$threads" -c"$connections" -d"$1"s -H 'Accept: text/plain' "$2")
+    after=$(cpu_ticks "$3")
+    printf '%s\n' "$out" | awk -v ticks=$((after - before)) -v hz="$ticks_per_second" '
+        / requests in / { requests = $1 }
+        /^Requests\/sec:/ { rate = $2 }
+        END { printf "%s %.1f\n", rate, ticks / hz * 1e6 / requests }'
 }
 
 echo "GET $location (text/plain, $bytes bytes), store $store, log $log"
 echo "wrk -t$threads -c$connections -d${seconds}s, $rounds alternating rounds (after a 2 s warm-up each)"
-run 2 "$location" >/dev/null
-run 2 "$hello_url" >/dev/null
-printf '%-6s %14s %14s %8s\n' round occi-server hello ratio
+run 2 "$location" "$occi_pid" >/dev/null
+run 2 "$hello_url" "$hello_pid" >/dev/null
+printf '%-6s %12s %12s %8s %14s %14s %8s\n' round occi-req/s hello-req/s ratio occi-cpu-us/req hello-cpu-us/req ratio
 results=""
 for round in $(seq "$rounds"); do
-    occi=$(run "$seconds" "$location")
-    hello=$(run "$seconds" "$hello_url")
-    results+="$round $occi $hello"$'\n'
-    awk -v r="$round" -v o="$occi" -v h="$hello" 'BEGIN { printf "%-6s %14s %14s %8.3f\n", r, o, h, o / h }'
+    read -r occi occi_cpu <<<"$(run "$seconds" "$location" "$occi_pid")"
+    read -r hello hello_cpu <<<"$(run "$seconds" "$hello_url" "$hello_pid")"
+    results+="$round $occi $hello $occi_cpu $hello_cpu"$'\n'
+    awk -v r="$round" -v o="$occi" -v h="$hello" -v oc="$occi_cpu" -v hc="$hello_cpu" \
+        'BEGIN { printf "%-6s %12.0f %12.0f %8.3f %14.1f %14.1f %8.3f\n", r, o, h, o / h, oc, hc, hc / oc }'
 done
-printf '%s' "$results" | awk '{ o += $2; h += $3; n++ }
-    END { printf "%-6s %14.0f %14.0f %8.3f\n", "mean", o / n, h / n, o / h }'
+printf '%s' "$results" | awk '{ o += $2; h += $3; oc += $4; hc += $5; n++ }
+    END { printf "%-6s %12.0f %12.0f %8.3f %14.1f %14.1f %8.3f\n", "mean", o / n, h / n, o / h, oc / n, hc / n, hc / oc }'

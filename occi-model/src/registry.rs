@@ -834,11 +834,17 @@ impl Registry {
     /// Every action defined for an entity of `kind` with `mixins` (by the Kind, its ancestors,
     /// the Mixins and their dependencies), whatever its state.
     pub fn defined_actions(&self, kind: &CategoryId, mixins: &[CategoryId]) -> Vec<CategoryId> {
-        let mut out: Vec<CategoryId> = Vec::new();
         let kinds = self
             .kind(kind)
             .map(|k| self.kind_ancestors(k))
             .unwrap_or_default();
+        self.actions_of(&kinds, mixins)
+    }
+
+    /// The actions of `kinds` (a Kind and its ancestors) and of `mixins` with their
+    /// dependencies, each once.
+    fn actions_of(&self, kinds: &[&Kind], mixins: &[CategoryId]) -> Vec<CategoryId> {
+        let mut out: Vec<CategoryId> = Vec::new();
         let ids = kinds.iter().flat_map(|k| k.actions.iter()).chain(
             self.mixin_closure(mixins)
                 .into_iter()
@@ -872,8 +878,13 @@ impl Registry {
     /// ([`Registry::defined_actions`]) that its Kind's state machine allows in its current
     /// state. Without a state machine, or without a state value, every defined action applies.
     pub fn applicable_actions(&self, entity: &Entity) -> Vec<CategoryId> {
-        let defined = self.defined_actions(entity.kind(), entity.mixins());
-        let Some(machine) = self.state_machine(entity.kind()) else {
+        // The Kind's ancestors are looked up once, for the actions and the state machine.
+        let kinds = self
+            .kind(entity.kind())
+            .map(|k| self.kind_ancestors(k))
+            .unwrap_or_default();
+        let defined = self.actions_of(&kinds, entity.mixins());
+        let Some(machine) = kinds.iter().find_map(|k| self.state_machines.get(&k.id)) else {
             return defined;
         };
         let Some(state) = entity

@@ -1,5 +1,11 @@
 //! In-process request handling: GET of one compute (text/plain, JSON) and a create, through
 //! `Occi::handle` and through `OcciService` (tower `oneshot`).
+//!
+//! Creates are measured on a fresh server per sample (`iter_custom`), so the store holds at
+//! most one sample's computes instead of every compute created since the benchmark began.
+
+use std::hint::black_box;
+use std::time::Instant;
 
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -63,10 +69,14 @@ fn bench(c: &mut Criterion) {
             .iter(|| async { occi.handle(get(&path, "application/occi+json")).await });
     });
     group.bench_function("post create text/plain", |b| {
-        // A fresh server per batch keeps the store from growing without bound.
-        let fresh = server();
-        b.to_async(&runtime)
-            .iter(|| async { fresh.handle(create()).await });
+        b.to_async(&runtime).iter_custom(|iters| async move {
+            let fresh = server();
+            let started = Instant::now();
+            for _ in 0..iters {
+                black_box(fresh.handle(create()).await);
+            }
+            started.elapsed()
+        });
     });
     group.finish();
 
@@ -83,14 +93,18 @@ fn bench(c: &mut Criterion) {
         });
     });
     group.bench_function("post create text/plain", |b| {
-        let service = OcciService::new(server());
-        b.to_async(&runtime).iter(|| async {
-            let request = Request::post("/compute/")
-                .header("content-type", "text/plain")
-                .body(Full::new(Bytes::from_static(CREATE.as_bytes())))
-                .expect("a valid request");
-            let response = service.clone().oneshot(request).await.expect("infallible");
-            response.into_body().collect().await.expect("infallible")
+        b.to_async(&runtime).iter_custom(|iters| async move {
+            let service = OcciService::new(server());
+            let started = Instant::now();
+            for _ in 0..iters {
+                let request = Request::post("/compute/")
+                    .header("content-type", "text/plain")
+                    .body(Full::new(Bytes::from_static(CREATE.as_bytes())))
+                    .expect("a valid request");
+                let response = service.clone().oneshot(request).await.expect("infallible");
+                black_box(response.into_body().collect().await.expect("infallible"));
+            }
+            started.elapsed()
         });
     });
     group.finish();

@@ -325,114 +325,41 @@ pub struct StoreOnly;
 
 impl Backend for StoreOnly {}
 
-/// The object-safe twin of [`Backend`], through which the server calls backends of
-/// different types; every `Backend` is one.
-pub(crate) trait DynBackend: Send + Sync + 'static {
-    fn create<'a>(
-        &'a self,
-        hook: Hook<'a>,
-        entity: &'a mut Entity,
-    ) -> BoxFuture<'a, Result<(), BackendError>>;
-    fn retrieve<'a>(
-        &'a self,
-        hook: Hook<'a>,
-        entity: &'a mut Entity,
-    ) -> BoxFuture<'a, Result<(), BackendError>>;
-    fn update<'a>(
-        &'a self,
-        hook: Hook<'a>,
-        current: &'a Entity,
-        updated: &'a mut Entity,
-    ) -> BoxFuture<'a, Result<(), BackendError>>;
-    fn replace<'a>(
-        &'a self,
-        hook: Hook<'a>,
-        current: &'a Entity,
-        replacement: &'a mut Entity,
-    ) -> BoxFuture<'a, Result<(), BackendError>>;
-    fn delete<'a>(
-        &'a self,
-        hook: Hook<'a>,
-        entity: &'a Entity,
-    ) -> BoxFuture<'a, Result<Deletion, BackendError>>;
-    fn action<'a>(
-        &'a self,
-        hook: Hook<'a>,
-        entity: &'a Entity,
-        invocation: &'a ActionInvocation,
-    ) -> BoxFuture<'a, Result<Option<ActionOutcome>, BackendError>>;
-    fn associate<'a>(
-        &'a self,
-        hook: Hook<'a>,
-        mixin: &'a CategoryId,
-        associate: bool,
-        updated: &'a mut Entity,
-    ) -> BoxFuture<'a, Result<(), BackendError>>;
-    fn committed<'a>(&'a self, hook: Hook<'a>, event: &'a Event) -> BoxFuture<'a, ()>;
-    fn aborted<'a>(&'a self, hook: Hook<'a>, event: &'a Event) -> BoxFuture<'a, ()>;
+/// Declares [`DynBackend`], the object-safe twin of [`Backend`] (each hook's future boxed),
+/// and implements it for every `Backend`, from one list of the hooks.
+macro_rules! dyn_backend {
+    ($lt:lifetime; $(fn $hook:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
+        /// The object-safe twin of [`Backend`], through which the server calls backends of
+        /// different types; every `Backend` is one.
+        pub(crate) trait DynBackend: Send + Sync + 'static {
+            $(fn $hook<$lt>(&$lt self, hook: Hook<$lt>, $($arg: $ty),*) -> BoxFuture<$lt, $out>;)*
+        }
+
+        impl<T: Backend> DynBackend for T {
+            $(fn $hook<$lt>(&$lt self, hook: Hook<$lt>, $($arg: $ty),*) -> BoxFuture<$lt, $out> {
+                Box::pin(Backend::$hook(self, hook, $($arg),*))
+            })*
+        }
+    };
 }
 
-impl<T: Backend> DynBackend for T {
-    fn create<'a>(
-        &'a self,
-        hook: Hook<'a>,
-        entity: &'a mut Entity,
-    ) -> BoxFuture<'a, Result<(), BackendError>> {
-        Box::pin(Backend::create(self, hook, entity))
-    }
-    fn retrieve<'a>(
-        &'a self,
-        hook: Hook<'a>,
-        entity: &'a mut Entity,
-    ) -> BoxFuture<'a, Result<(), BackendError>> {
-        Box::pin(Backend::retrieve(self, hook, entity))
-    }
-    fn update<'a>(
-        &'a self,
-        hook: Hook<'a>,
-        current: &'a Entity,
-        updated: &'a mut Entity,
-    ) -> BoxFuture<'a, Result<(), BackendError>> {
-        Box::pin(Backend::update(self, hook, current, updated))
-    }
-    fn replace<'a>(
-        &'a self,
-        hook: Hook<'a>,
-        current: &'a Entity,
-        replacement: &'a mut Entity,
-    ) -> BoxFuture<'a, Result<(), BackendError>> {
-        Box::pin(Backend::replace(self, hook, current, replacement))
-    }
-    fn delete<'a>(
-        &'a self,
-        hook: Hook<'a>,
+dyn_backend! { 'a;
+    fn create(entity: &'a mut Entity) -> Result<(), BackendError>;
+    fn retrieve(entity: &'a mut Entity) -> Result<(), BackendError>;
+    fn update(current: &'a Entity, updated: &'a mut Entity) -> Result<(), BackendError>;
+    fn replace(current: &'a Entity, replacement: &'a mut Entity) -> Result<(), BackendError>;
+    fn delete(entity: &'a Entity) -> Result<Deletion, BackendError>;
+    fn action(
         entity: &'a Entity,
-    ) -> BoxFuture<'a, Result<Deletion, BackendError>> {
-        Box::pin(Backend::delete(self, hook, entity))
-    }
-    fn action<'a>(
-        &'a self,
-        hook: Hook<'a>,
-        entity: &'a Entity,
-        invocation: &'a ActionInvocation,
-    ) -> BoxFuture<'a, Result<Option<ActionOutcome>, BackendError>> {
-        Box::pin(Backend::action(self, hook, entity, invocation))
-    }
-    fn associate<'a>(
-        &'a self,
-        hook: Hook<'a>,
+        invocation: &'a ActionInvocation
+    ) -> Result<Option<ActionOutcome>, BackendError>;
+    fn associate(
         mixin: &'a CategoryId,
         associate: bool,
-        updated: &'a mut Entity,
-    ) -> BoxFuture<'a, Result<(), BackendError>> {
-        Box::pin(Backend::associate(self, hook, mixin, associate, updated))
-    }
-    fn committed<'a>(&'a self, hook: Hook<'a>, event: &'a Event) -> BoxFuture<'a, ()> {
-        Box::pin(Backend::committed(self, hook, event))
-    }
-    fn aborted<'a>(&'a self, hook: Hook<'a>, event: &'a Event) -> BoxFuture<'a, ()> {
-        Box::pin(Backend::aborted(self, hook, event))
-    }
+        updated: &'a mut Entity
+    ) -> Result<(), BackendError>;
+    fn committed(event: &'a Event) -> ();
+    fn aborted(event: &'a Event) -> ();
 }
 
 /// The backends of a server: one per Kind, and the default.

@@ -78,7 +78,7 @@ pub use config::ConfigError;
 pub use identity::Identity;
 pub use occi_render::Dialect;
 #[cfg(feature = "hyper")]
-pub use serve::{ServeConfig, serve};
+pub use serve::{ServeBody, ServeConfig, ServeService, serve};
 pub use server::{Occi, OcciBuilder};
 pub use service::{BoxError, OcciBody, OcciService};
 pub use store::{

@@ -145,14 +145,8 @@ impl ServeConfig {
         shutdown: impl Future<Output = ()> + Send,
     ) -> std::io::Result<()>
     where
-        S: tower_service::Service<Request<Incoming>, Response = Response<B>, Error = Infallible>
-            + Clone
-            + Send
-            + 'static,
-        S::Future: Send + 'static,
-        B: http_body::Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<BoxError>,
+        S: ServeService<B>,
+        B: ServeBody,
     {
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
@@ -197,13 +191,17 @@ impl ServeConfig {
             let tls = self.tls.clone();
             let service = service.clone();
             tokio::spawn(async move {
+                let io = Watched {
+                    inner: stream,
+                    activity: Arc::clone(&connection.activity),
+                };
                 #[cfg(feature = "tls")]
                 if let Some(acceptor) = tls {
-                    connection.serve_tls(acceptor, stream, service, peer).await;
+                    connection.serve_tls(acceptor, io, service, peer).await;
                     drop(slot);
                     return;
                 }
-                connection.serve_plain(stream, service, peer).await;
+                connection.serve_io(io, service, peer).await;
                 drop(slot);
             });
         }
@@ -217,6 +215,39 @@ impl ServeConfig {
         Ok(())
     }
 }
+
+/// What [`serve`] and [`ServeConfig::serve`] run: a cloneable tower service over hyper's
+/// request body that never fails, such as an [`OcciService`](crate::OcciService) or one
+/// wrapped in layers. Every such service is one.
+pub trait ServeService<B>:
+    tower_service::Service<
+        Request<Incoming>,
+        Response = Response<B>,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S, B> ServeService<B> for S where
+    S: tower_service::Service<
+            Request<Incoming>,
+            Response = Response<B>,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + 'static
+{
+}
+
+/// The response bodies [`serve`] writes: any [`http_body::Body`] that can be sent between
+/// threads. Every such body is one.
+pub trait ServeBody: http_body::Body<Data: Send, Error: Into<BoxError>> + Send + 'static {}
+
+impl<B> ServeBody for B where B: http_body::Body<Data: Send, Error: Into<BoxError>> + Send + 'static {}
 
 /// The first pause after a failed accept.
 const BACKOFF_START: Duration = Duration::from_millis(10);
@@ -258,14 +289,8 @@ pub async fn serve<S, B>(
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()>
 where
-    S: tower_service::Service<Request<Incoming>, Response = Response<B>, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-    B: http_body::Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<BoxError>,
+    S: ServeService<B>,
+    B: ServeBody,
 {
     ServeConfig::default()
         .serve(listener, service, shutdown)
@@ -281,45 +306,15 @@ struct Connection {
 }
 
 impl Connection {
-    async fn serve_plain<S, B>(self, stream: TcpStream, service: S, peer: std::net::SocketAddr)
-    where
-        S: tower_service::Service<Request<Incoming>, Response = Response<B>, Error = Infallible>
-            + Clone
-            + Send
-            + 'static,
-        S::Future: Send + 'static,
-        B: http_body::Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<BoxError>,
-    {
-        let io = Watched {
-            inner: stream,
-            activity: Arc::clone(&self.activity),
-        };
-        self.serve_io(io, service, peer).await;
-    }
-
+    /// The TLS handshake (closed when it stalls past the idle timeout), then HTTP.
     #[cfg(feature = "tls")]
-    async fn serve_tls<S, B>(
+    async fn serve_tls<S: ServeService<B>, B: ServeBody>(
         self,
         acceptor: tokio_rustls::TlsAcceptor,
-        stream: TcpStream,
+        io: Watched<TcpStream>,
         service: S,
         peer: std::net::SocketAddr,
-    ) where
-        S: tower_service::Service<Request<Incoming>, Response = Response<B>, Error = Infallible>
-            + Clone
-            + Send
-            + 'static,
-        S::Future: Send + 'static,
-        B: http_body::Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<BoxError>,
-    {
-        let io = Watched {
-            inner: stream,
-            activity: Arc::clone(&self.activity),
-        };
+    ) {
         let handshake = tokio::select! {
             handshake = acceptor.accept(io) => handshake,
             () = self.activity.idle(self.idle_timeout) => {
@@ -333,17 +328,12 @@ impl Connection {
         }
     }
 
+    /// HTTP on the connection until it ends, or has been idle past the idle timeout.
     async fn serve_io<I, S, B>(self, io: I, service: S, peer: std::net::SocketAddr)
     where
         I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-        S: tower_service::Service<Request<Incoming>, Response = Response<B>, Error = Infallible>
-            + Clone
-            + Send
-            + 'static,
-        S::Future: Send + 'static,
-        B: http_body::Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<BoxError>,
+        S: ServeService<B>,
+        B: ServeBody,
     {
         let service = TowerToHyperService::new(InFlight {
             inner: service,

@@ -11,10 +11,10 @@ use http::header::{ACCEPT, AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use occi_server::auth::{
-    AuthFile, AuthLayer, Authenticate, BasicUsers, BearerTokens, KeystoneV2, StaticTokens,
-    XAuthToken, hash_password,
+    AuthFile, AuthLayer, AuthStatuses, Authenticate, BasicUsers, BearerTokens, KeystoneV2,
+    StaticTokens, XAuthToken, hash_password,
 };
-use occi_server::{Identity, Occi, OcciBody, OcciService, serve};
+use occi_server::{Identity, Occi, OcciBody, OcciService, ServeConfig, serve};
 use tower::{Layer, ServiceExt};
 
 /// A service that answers with the identity it was handed: "user@tenant", or "nobody".
@@ -248,6 +248,15 @@ type Asked = Arc<Mutex<Vec<serde_json::Value>>>;
 /// "alice"), "elsewhere" is scoped to another tenant, "denied" is 403, "broken" is 500,
 /// everything else 401.
 async fn keystone() -> (SocketAddr, Asked) {
+    let (app, asked) = keystone_app();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (addr, asked)
+}
+
+/// The Keystone stand-in's routes, and what it was asked.
+fn keystone_app() -> (axum::Router, Asked) {
     let asked: Asked = Arc::default();
     let seen = Arc::clone(&asked);
     let app = axum::Router::new().route(
@@ -276,16 +285,16 @@ async fn keystone() -> (SocketAddr, Asked) {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (addr, asked)
+    (app, asked)
 }
 
 #[tokio::test]
 async fn keystone_v2_decides_hurtle_tokens() {
     let (addr, asked) = keystone().await;
-    let validator = KeystoneV2::new(&format!("http://{addr}/v2.0/")).unwrap();
+    // Without a cache, so that every request reaches the stand-in.
+    let validator = KeystoneV2::new(&format!("http://{addr}/v2.0/"))
+        .unwrap()
+        .cache_capacity(0);
     let layer = AuthLayer::new(XAuthToken::new(validator));
     let with = |token: &'static str, tenant: &'static str| {
         let layer = layer.clone();
@@ -331,8 +340,207 @@ async fn keystone_v2_decides_hurtle_tokens() {
     .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
 
-    assert!(KeystoneV2::new("https://keystone.example/v2.0").is_err());
+    assert!(KeystoneV2::new("https://keystone.example/v2.0").is_ok());
+    assert!(KeystoneV2::new("ftp://keystone.example/v2.0").is_err());
     assert!(KeystoneV2::new("not a url").is_err());
+}
+
+/// Asks `validator` for `token` in tenant "acme" through an `AuthLayer`: the status.
+async fn validate_with(validator: &KeystoneV2, token: &'static str) -> StatusCode {
+    let layer = AuthLayer::new(XAuthToken::new(validator.clone()));
+    call(
+        &layer,
+        get(&[("X-Auth-Token", token), ("X-Tenant-Name", "acme")]),
+    )
+    .await
+    .0
+}
+
+#[tokio::test]
+async fn keystone_v2_keeps_validations_for_their_ttl_and_refusals_briefly() {
+    let (addr, asked) = keystone().await;
+    let url = format!("http://{addr}/v2.0");
+    let asked_times = || asked.lock().unwrap().len();
+
+    // A validation is kept: one question for many requests, whichever clone asks.
+    let validator = KeystoneV2::new(&url).unwrap();
+    for _ in 0..3 {
+        assert_eq!(validate_with(&validator, "good").await, StatusCode::OK);
+    }
+    assert_eq!(asked_times(), 1);
+    // So is a refusal, for the negative TTL.
+    for _ in 0..3 {
+        assert_eq!(
+            validate_with(&validator, "wrong").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(asked_times(), 2);
+    // An unavailable verdict (Keystone answers 500) is never kept.
+    for _ in 0..2 {
+        assert_eq!(
+            validate_with(&validator, "broken").await,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+    assert_eq!(asked_times(), 4);
+
+    // Expired entries are asked again.
+    let short = KeystoneV2::new(&url)
+        .unwrap()
+        .cache_ttl(std::time::Duration::from_millis(20))
+        .negative_ttl(std::time::Duration::from_millis(20));
+    let before = asked_times();
+    assert_eq!(validate_with(&short, "good").await, StatusCode::OK);
+    assert_eq!(
+        validate_with(&short, "wrong").await,
+        StatusCode::UNAUTHORIZED
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(validate_with(&short, "good").await, StatusCode::OK);
+    assert_eq!(
+        validate_with(&short, "wrong").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(asked_times(), before + 4);
+
+    // A zero negative TTL keeps no refusal at all.
+    let forgetful = KeystoneV2::new(&url)
+        .unwrap()
+        .negative_ttl(std::time::Duration::ZERO);
+    let before = asked_times();
+    for _ in 0..2 {
+        assert_eq!(
+            validate_with(&forgetful, "wrong").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(asked_times(), before + 2);
+}
+
+#[tokio::test]
+async fn keystone_v2_over_https() {
+    use occi_server::rustls;
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
+    let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![certified.cert.der().clone()], key)
+    .unwrap();
+    let (app, asked) = keystone_app();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        ServeConfig::new()
+            .tls(Arc::new(tls))
+            .serve(listener, app, std::future::pending())
+            .await
+    });
+    let url = format!("https://localhost:{port}/v2.0");
+
+    // A certificate nobody vouches for: the token cannot be checked (503), never a pass.
+    let untrusting = KeystoneV2::new(&url).unwrap();
+    assert_eq!(
+        validate_with(&untrusting, "good").await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert!(asked.lock().unwrap().is_empty());
+
+    let trusting = KeystoneV2::new(&url)
+        .unwrap()
+        .add_root_certificates(certified.cert.pem().as_bytes())
+        .unwrap();
+    assert_eq!(validate_with(&trusting, "good").await, StatusCode::OK);
+    assert_eq!(
+        validate_with(&trusting, "wrong").await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(asked.lock().unwrap().len(), 2);
+    assert!(
+        KeystoneV2::new(&url)
+            .unwrap()
+            .add_root_certificates(b"no certificate here")
+            .is_err()
+    );
+}
+
+/// Request headers, as a test case lists them.
+type Headers = &'static [(&'static str, &'static str)];
+
+#[tokio::test]
+async fn hurtle_statuses_for_requests_without_the_hurtle_headers() {
+    let scheme = || XAuthToken::new(StaticTokens::new().token("t1", "sm", ["acme"]));
+    // (headers, then the status under Http, HurtleServiceManager, HurtleServiceOrchestrator)
+    let cases: [(Headers, [u16; 3]); 6] = [
+        (&[], [401, 400, 403]),
+        (&[("X-Auth-Token", "t1")], [401, 400, 403]),
+        (&[("X-Tenant-Name", "acme")], [401, 400, 403]),
+        (
+            &[("X-Auth-Token", "wrong"), ("X-Tenant-Name", "acme")],
+            [401, 401, 401],
+        ),
+        (
+            &[("X-Auth-Token", "t1"), ("X-Tenant-Name", "other")],
+            [403, 403, 403],
+        ),
+        (
+            &[("X-Auth-Token", "t1"), ("X-Tenant-Name", "acme")],
+            [200, 200, 200],
+        ),
+    ];
+    let profiles = [
+        AuthStatuses::Http,
+        AuthStatuses::HurtleServiceManager,
+        AuthStatuses::HurtleServiceOrchestrator,
+    ];
+    assert_eq!(AuthStatuses::default(), AuthStatuses::Http);
+    for (headers, expected) in cases {
+        for (statuses, expected) in profiles.into_iter().zip(expected) {
+            let layer = AuthLayer::new(scheme()).statuses(statuses);
+            let (status, response_headers, body) = call(&layer, get(headers)).await;
+            assert_eq!(
+                status.as_u16(),
+                expected,
+                "{statuses:?} {headers:?}: {body}"
+            );
+            assert_eq!(
+                response_headers.contains_key(WWW_AUTHENTICATE),
+                expected == 401,
+                "{statuses:?} {headers:?}"
+            );
+            if let [(name, _)] = headers {
+                let missing = if name.eq_ignore_ascii_case("X-Auth-Token") {
+                    "X-Tenant-Name"
+                } else {
+                    "X-Auth-Token"
+                };
+                assert!(body.contains(missing), "{statuses:?} {headers:?}: {body}");
+            }
+        }
+    }
+
+    // An identity service that cannot be reached is 503 in every profile, never 500.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let gone = closed.local_addr().unwrap();
+    drop(closed);
+    for statuses in profiles {
+        let layer = AuthLayer::new(XAuthToken::new(
+            KeystoneV2::new(&format!("http://{gone}/v2.0")).unwrap(),
+        ))
+        .statuses(statuses);
+        let (status, _, _) = call(
+            &layer,
+            get(&[("X-Auth-Token", "t1"), ("X-Tenant-Name", "acme")]),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{statuses:?}");
+    }
 }
 
 #[tokio::test]

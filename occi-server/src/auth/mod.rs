@@ -10,6 +10,10 @@
 //!   token naming a tenant it does not belong to): **403**;
 //! * the identity service cannot be reached: **503**.
 //!
+//! Clients written against Hurtle's Python services expect other statuses for requests
+//! without the `X-Auth-Token` and `X-Tenant-Name` headers: [`AuthLayer::statuses`] with an
+//! [`AuthStatuses`] answers as they do (never with a 500).
+//!
 //! Schemes:
 //! * [`BearerTokens`]: `Authorization: Bearer <token>` against a static table;
 //! * `BasicUsers` (feature `basic-auth`): `Authorization: Basic` against argon2 password
@@ -129,6 +133,9 @@ pub enum AuthErrorKind {
     Missing,
     /// The credentials are wrong, unknown or malformed (401).
     Invalid,
+    /// The request carries only part of the scheme's credentials, such as an `X-Auth-Token`
+    /// without an `X-Tenant-Name` (401).
+    Incomplete,
     /// The credentials are valid but do not allow this request (403).
     Forbidden,
     /// The credentials could not be checked: the identity service is unreachable or
@@ -162,6 +169,11 @@ impl AuthError {
         Self::new(AuthErrorKind::Invalid, message)
     }
 
+    /// Only part of the scheme's credentials.
+    pub fn incomplete(message: impl Into<String>) -> Self {
+        Self::new(AuthErrorKind::Incomplete, message)
+    }
+
     /// Valid credentials that do not allow the request.
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(AuthErrorKind::Forbidden, message)
@@ -185,7 +197,9 @@ impl AuthError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
         match self.kind {
-            AuthErrorKind::Missing | AuthErrorKind::Invalid => StatusCode::UNAUTHORIZED,
+            AuthErrorKind::Missing | AuthErrorKind::Invalid | AuthErrorKind::Incomplete => {
+                StatusCode::UNAUTHORIZED
+            }
             AuthErrorKind::Forbidden => StatusCode::FORBIDDEN,
             AuthErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -198,7 +212,17 @@ impl AuthError {
         accept: Option<&HeaderValue>,
         challenges: &[HeaderValue],
     ) -> Response<B> {
-        let failure = Failure::new(self.status(), self.message.clone());
+        self.response_with(self.status(), accept, challenges)
+    }
+
+    /// The OCCI error response with `status` (challenges only on a 401).
+    fn response_with<B: From<Bytes>>(
+        &self,
+        status: StatusCode,
+        accept: Option<&HeaderValue>,
+        challenges: &[HeaderValue],
+    ) -> Response<B> {
+        let failure = Failure::new(status, self.message.clone());
         let json = accept
             .and_then(|a| a.to_str().ok())
             .is_some_and(|a| a.contains("json"));
@@ -209,11 +233,11 @@ impl AuthError {
         };
         let length = body.len();
         let mut response = Response::new(B::from(Bytes::from(body)));
-        *response.status_mut() = self.status();
+        *response.status_mut() = status;
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
-        if self.status() == StatusCode::UNAUTHORIZED {
+        if status == StatusCode::UNAUTHORIZED {
             for challenge in challenges {
                 headers.append(WWW_AUTHENTICATE, challenge.clone());
             }
@@ -255,16 +279,56 @@ pub(crate) fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a 
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// The statuses with which an [`AuthLayer`] refuses requests.
+///
+/// Hurtle's services answer requests without their `X-Auth-Token` and `X-Tenant-Name`
+/// headers differently from this server (hurtle.md §1.2, §6.1 #3, §6.2 #1): clients written
+/// against them may expect those statuses. Only requests with no or partial credentials
+/// ([`AuthErrorKind::Missing`], [`AuthErrorKind::Incomplete`]) are answered differently;
+/// wrong credentials stay 401, forbidden ones 403 and an unreachable identity service 503.
+/// None of them is ever a 500 (which is what the Python SM sends on the wire, by accident).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum AuthStatuses {
+    /// 401 with `WWW-Authenticate` for no or partial credentials (RFC 9110 §11.6.1).
+    #[default]
+    Http,
+    /// As Hurtle's service manager intends: 400 for a request without `X-Auth-Token` or
+    /// without `X-Tenant-Name` ("No X-Auth-Token header supplied."), 401 for a token that is
+    /// not valid.
+    HurtleServiceManager,
+    /// As Hurtle's service orchestrators answer: 403 for any request without
+    /// `X-Auth-Token` or without `X-Tenant-Name` ("X-Auth-Token required").
+    HurtleServiceOrchestrator,
+}
+
+impl AuthStatuses {
+    /// The status `error` is answered with.
+    pub fn status(self, error: &AuthError) -> StatusCode {
+        let unsupplied = matches!(
+            error.kind(),
+            AuthErrorKind::Missing | AuthErrorKind::Incomplete
+        );
+        match self {
+            Self::HurtleServiceManager if unsupplied => StatusCode::BAD_REQUEST,
+            Self::HurtleServiceOrchestrator if unsupplied => StatusCode::FORBIDDEN,
+            _ => error.status(),
+        }
+    }
+}
+
 /// The tower layer that authenticates every request with `A` (see the [module](self)).
 #[derive(Debug)]
 pub struct AuthLayer<A> {
     scheme: Arc<A>,
+    statuses: AuthStatuses,
 }
 
 impl<A> Clone for AuthLayer<A> {
     fn clone(&self) -> Self {
         Self {
             scheme: Arc::clone(&self.scheme),
+            statuses: self.statuses,
         }
     }
 }
@@ -274,7 +338,22 @@ impl<A: Authenticate> AuthLayer<A> {
     pub fn new(scheme: A) -> Self {
         Self {
             scheme: Arc::new(scheme),
+            statuses: AuthStatuses::default(),
         }
+    }
+
+    /// The statuses refusals are answered with. Default: [`AuthStatuses::Http`].
+    ///
+    /// ```
+    /// use occi_server::auth::{AuthLayer, AuthStatuses, StaticTokens, XAuthToken};
+    /// let layer = AuthLayer::new(XAuthToken::new(StaticTokens::new().token("t", "sm", ["a"])))
+    ///     .statuses(AuthStatuses::HurtleServiceManager);
+    /// # let _ = layer;
+    /// ```
+    #[must_use]
+    pub fn statuses(mut self, statuses: AuthStatuses) -> Self {
+        self.statuses = statuses;
+        self
     }
 
     /// The scheme.
@@ -290,6 +369,7 @@ impl<S, A> tower_layer::Layer<S> for AuthLayer<A> {
         Authenticated {
             inner,
             scheme: Arc::clone(&self.scheme),
+            statuses: self.statuses,
         }
     }
 }
@@ -300,6 +380,7 @@ impl<S, A> tower_layer::Layer<S> for AuthLayer<A> {
 pub struct Authenticated<S, A> {
     inner: S,
     scheme: Arc<A>,
+    statuses: AuthStatuses,
 }
 
 impl<S: Clone, A> Clone for Authenticated<S, A> {
@@ -307,6 +388,7 @@ impl<S: Clone, A> Clone for Authenticated<S, A> {
         Self {
             inner: self.inner.clone(),
             scheme: Arc::clone(&self.scheme),
+            statuses: self.statuses,
         }
     }
 }
@@ -334,6 +416,7 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let scheme = Arc::clone(&self.scheme);
+        let statuses = self.statuses;
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
             match scheme.authenticate(&parts).await {
@@ -342,15 +425,22 @@ where
                     inner.call(Request::from_parts(parts, body)).await
                 }
                 Err(error) => {
+                    let status = statuses.status(&error);
                     tracing::info!(
                         target: "occi_server::access",
                         method = %parts.method,
                         target = %parts.uri,
-                        status = error.status().as_u16(),
+                        status = status.as_u16(),
                         reason = error.message(),
                         "request not authenticated"
                     );
-                    Ok(error.to_response(parts.headers.get(ACCEPT), &scheme.challenges()))
+                    Ok(
+                        error.response_with(
+                            status,
+                            parts.headers.get(ACCEPT),
+                            &scheme.challenges(),
+                        ),
+                    )
                 }
             }
         })

@@ -33,7 +33,9 @@ pub trait TokenValidator: Send + Sync + 'static {
 /// Hurtle's authentication: every request names a token (`X-Auth-Token`) and the tenant it
 /// acts for (`X-Tenant-Name`); a [`TokenValidator`] decides. A request that carries neither
 /// header is left to the next scheme of an [`Authenticate::or`] chain; one that carries only
-/// one of them is refused (401) with a message naming the missing header.
+/// one of them is refused ([`AuthError::incomplete`], 401 unless the layer's
+/// [`AuthStatuses`](super::AuthStatuses) say otherwise) with a message naming the missing
+/// header.
 #[derive(Debug, Clone)]
 pub struct XAuthToken<V> {
     validator: V,
@@ -70,9 +72,9 @@ impl<V: TokenValidator> Authenticate for XAuthToken<V> {
                 ));
             }
             (None | Some(""), _) => {
-                return Err(AuthError::invalid("no X-Auth-Token header supplied"));
+                return Err(AuthError::incomplete("no X-Auth-Token header supplied"));
             }
-            _ => return Err(AuthError::invalid("no X-Tenant-Name header supplied")),
+            _ => return Err(AuthError::incomplete("no X-Tenant-Name header supplied")),
         };
         self.validator.validate(token, tenant).await
     }
@@ -196,10 +198,10 @@ mod tests {
         };
         assert_eq!(refuse(&[]).await.kind(), AuthErrorKind::Missing);
         let e = refuse(&[("X-Tenant-Name", "acme")]).await;
-        assert_eq!(e.kind(), AuthErrorKind::Invalid);
+        assert_eq!(e.kind(), AuthErrorKind::Incomplete);
         assert!(e.message().contains("X-Auth-Token"), "{e}");
         let e = refuse(&[("X-Auth-Token", "t1")]).await;
-        assert_eq!(e.kind(), AuthErrorKind::Invalid);
+        assert_eq!(e.kind(), AuthErrorKind::Incomplete);
         assert!(e.message().contains("X-Tenant-Name"), "{e}");
         let e = refuse(&[("X-Auth-Token", "t2"), ("X-Tenant-Name", "acme")]).await;
         assert_eq!(e.kind(), AuthErrorKind::Invalid);

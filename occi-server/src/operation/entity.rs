@@ -34,7 +34,7 @@ use crate::operation::{Attempt, new_id, set_identity, set_location};
 use crate::request::Decoded;
 use crate::respond::{self, Payload, Reply, absolute};
 use crate::server::{Ctx, Occi};
-use crate::store::{Change, Expect, Scope, Store, TenantFilter};
+use crate::store::{Change, Expect, Scope, Store, Stored, TenantFilter};
 
 /// Who holds a proposed id, or the location it names.
 enum Holder {
@@ -97,6 +97,11 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
         let Some(stored) = self.get_stored(&ctx.tenant, location).await? else {
             return Err(Failure::not_found(format!("no entity at {location}")));
         };
+        self.answer_stored(ctx, stored).await
+    }
+
+    /// `stored` as the client sees it, refreshed by its backend, with its revision.
+    async fn answer_stored(&self, ctx: &Ctx, stored: Stored) -> Result<Reply, Failure> {
         let revision = stored.revision;
         let mut entity = self.materialize(&ctx.tenant, &ctx.registry, stored).await?;
         self.backend_of(&ctx.registry, entity.kind())
@@ -110,16 +115,17 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
     }
 
     pub(crate) async fn retrieve(&self, ctx: &Ctx, location: &Location) -> Result<Reply, Failure> {
-        if let Some(stored) = self.get_stored(&ctx.tenant, location).await?
-            && ctx.conditions.not_modified(stored.revision)
-        {
+        let Some(stored) = self.get_stored(&ctx.tenant, location).await? else {
+            return Err(Failure::not_found(format!("no entity at {location}")));
+        };
+        if ctx.conditions.not_modified(stored.revision) {
             return Ok(Reply {
                 status: StatusCode::NOT_MODIFIED,
                 revision: Some(stored.revision),
                 ..Reply::ok(Payload::None)
             });
         }
-        self.answer_entity(ctx, location).await
+        self.answer_stored(ctx, stored).await
     }
 
     /// Settles, before the commit, that the entity the request answers with can be

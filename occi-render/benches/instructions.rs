@@ -181,8 +181,10 @@ fn main() {
             run(&inputs);
         }
         let stats = region.change();
-        let allocations = (stats.allocations + stats.reallocations) as f64 / 100.0;
-        let allocated = stats.bytes_allocated as f64 / 100.0;
+        // Over 100 messages: the total with two decimals is the figure per message.
+        let per_message = |total: usize| format!("{}.{:02}", total / 100, total % 100);
+        let allocations = per_message(stats.allocations + stats.reallocations);
+        let allocated = per_message(stats.bytes_allocated);
         let instructions = callgrind(name, 1)
             .zip(callgrind(name, 101))
             .map_or_else(|| "n/a".to_owned(), |(a, b)| ((b - a) / 100).to_string());

@@ -117,6 +117,7 @@
 //! [`can_render`] tells whether anything would be lost, so that a server can answer 406.
 
 mod convert;
+mod grammar;
 mod intern;
 mod lex;
 pub mod occi;

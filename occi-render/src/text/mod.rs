@@ -119,7 +119,7 @@
 mod convert;
 mod grammar;
 mod intern;
-mod lex;
+pub(crate) mod lex;
 pub mod occi;
 mod parse;
 pub mod plain;

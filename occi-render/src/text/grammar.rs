@@ -475,45 +475,43 @@ fn quoted_param<'a>(
     rule: &'static str,
     i: &'a str,
 ) -> PResult<'a, (Cow<'a, str>, Mark)> {
-    if i.starts_with('"') {
-        let at = mark(i) - 1;
-        let (i, v) = quoted_string(rule, i)?;
-        return Ok((i, (v, at)));
-    }
-    let at = mark(i);
-    let (i, raw) = param_token(i)?;
-    if raw.is_empty() || raw.contains('"') || has_control(raw) {
-        return Err(error(
+    let (i, (v, at, quoted)) = quoted_or_token(rule, "a quoted-string", i)?;
+    if !quoted {
+        cx.deviate(
             at,
-            ParseErrorKind::Syntax,
+            DeviationKind::UnquotedParameter,
             rule,
-            "a quoted-string",
-            found(i),
-        ));
+            "a parameter value without the quotes the grammar requires",
+        )?;
     }
-    cx.deviate(
-        at,
-        DeviationKind::UnquotedParameter,
-        rule,
-        "a parameter value without the quotes the grammar requires",
-    )?;
-    Ok((i, (Cow::Borrowed(raw), at)))
+    Ok((i, (v, at)))
 }
 
 /// A parameter value that may be quoted or not (`class`, a Link's `category`), and where
 /// it starts.
 fn param_value<'a>(rule: &'static str, i: &'a str) -> PResult<'a, (Cow<'a, str>, Mark)> {
+    let (i, (v, at, _)) = quoted_or_token(rule, "a value", i)?;
+    Ok((i, (v, at)))
+}
+
+/// `quoted-string | token`: the value, where it starts, and whether it was quoted;
+/// `expected` names what should have come when there is neither.
+fn quoted_or_token<'a>(
+    rule: &'static str,
+    expected: &'static str,
+    i: &'a str,
+) -> PResult<'a, (Cow<'a, str>, Mark, bool)> {
     if i.starts_with('"') {
         let at = mark(i) - 1;
         let (i, v) = quoted_string(rule, i)?;
-        return Ok((i, (v, at)));
+        return Ok((i, (v, at, true)));
     }
     let at = mark(i);
     let (i, raw) = param_token(i)?;
     if raw.is_empty() || raw.contains('"') || has_control(raw) {
-        return Err(error(at, ParseErrorKind::Syntax, rule, "a value", found(i)));
+        return Err(error(at, ParseErrorKind::Syntax, rule, expected, found(i)));
     }
-    Ok((i, (Cow::Borrowed(raw), at)))
+    Ok((i, (Cow::Borrowed(raw), at, false)))
 }
 
 /// An unknown parameter: its value is skipped (lenient) or it fails (strict).

@@ -7,7 +7,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use occi_render::{ParseOptions, json};
 use std::hint::black_box;
 
-const WORKLOAD: &str = r#"{"kind":"http://schemas.ogf.org/occi/infrastructure#compute","mixins":["http://schemas.ogf.org/occi/infrastructure#os_tpl","http://example.com/templates/resource#medium"],"attributes":{"occi.compute.architecture":"x64","occi.compute.cores":2,"occi.compute.hostname":"vm-01.example.com","occi.compute.memory":4.0,"occi.compute.share":1,"occi.compute.state":"active"},"actions":["http://schemas.ogf.org/occi/infrastructure/compute/action#stop"],"id":"urn:uuid:5d4d1e5c-2b7f-4a0f-9e3c-0c1f2b3a4d5e","links":[{"kind":"http://schemas.ogf.org/occi/infrastructure#networkinterface","id":"urn:uuid:0b9c3b2e-7c36-4c55-9d0e-3b1f0f6a7e21","source":{"location":"/compute/5d4d1e5c","kind":"http://schemas.ogf.org/occi/infrastructure#compute"},"target":{"location":"/network/1","kind":"http://schemas.ogf.org/occi/infrastructure#network"},"attributes":{"occi.networkinterface.interface":"eth0"}}],"title":"vm-01"}"#;
+mod workload;
+use workload::JSON as WORKLOAD;
 
 fn benches(c: &mut Criterion) {
     let bytes = WORKLOAD.as_bytes();

@@ -8,62 +8,10 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use occi_render::ParseOptions;
-use occi_render::occi_model::{AttributeValue, Entity, Link, Location, Resource};
 use occi_render::text::{occi, plain};
 
-fn workload() -> Entity {
-    let mut vm = Resource::new(
-        "http://schemas.ogf.org/occi/infrastructure#compute"
-            .parse()
-            .unwrap(),
-    );
-    vm.mixins = vec![
-        "http://example.com/templates/os#ubuntu".parse().unwrap(),
-        "http://example.com/templates/resource#small"
-            .parse()
-            .unwrap(),
-    ];
-    vm.id = Some(
-        "urn:uuid:b9ff813e-fee5-4a9d-b839-673f39746096"
-            .parse()
-            .unwrap(),
-    );
-    vm.title = Some("My Dummy VM".into());
-    let attrs = [
-        ("occi.compute.cores", AttributeValue::Integer(2)),
-        ("occi.compute.memory", AttributeValue::float(2.0).unwrap()),
-        ("occi.compute.hostname", "vm1.example.com".into()),
-        ("occi.compute.state", "active".into()),
-    ];
-    for (n, v) in attrs {
-        vm.attributes.insert(n.parse().unwrap(), v);
-    }
-    vm.location = Some(Location::new("/compute/123").unwrap());
-    vm.actions = vec![
-        "http://schemas.ogf.org/occi/infrastructure/compute/action#stop"
-            .parse()
-            .unwrap(),
-    ];
-    let mut nic = Link::new(
-        "http://schemas.ogf.org/occi/infrastructure#networkinterface"
-            .parse()
-            .unwrap(),
-    );
-    nic.source.clone_from(&vm.location);
-    nic.target = Some(Location::new("/network/123").unwrap());
-    nic.target_kind = Some(
-        "http://schemas.ogf.org/occi/infrastructure#network"
-            .parse()
-            .unwrap(),
-    );
-    nic.location = Some(Location::new("/link/networkinterface/456").unwrap());
-    nic.attributes.insert(
-        "occi.networkinterface.interface".parse().unwrap(),
-        "eth0".into(),
-    );
-    vm.links.push(nic);
-    Entity::Resource(vm)
-}
+mod workload;
+use workload::workload;
 
 fn benches(c: &mut Criterion) {
     let entity = workload();

@@ -18,12 +18,58 @@
 //! # Ok::<(), occi_render::ParseError>(())
 //! ```
 
+use nom::bytes::complete::take_till;
+use nom::character::complete::char;
+use nom::combinator::opt;
+use nom::{IResult, Parser};
 use occi_model::Location;
+
+use crate::text::lex::ows;
 
 use crate::{
     Deviation, DeviationKind, Diagnostic, ParseError, ParseErrorKind, ParseOptions, Parsed,
     Position, Rendering,
 };
+
+/// One physical line: its text up to LF (a CR before the LF included) and whether an LF
+/// ends it. `line = *( %x00-09 / %x0B-FF ) [ LF ]`
+fn physical_line(i: &str) -> IResult<&str, (&str, bool), ()> {
+    (take_till(|c| c == '\n'), opt(char('\n')))
+        .map(|(text, lf)| (text, lf.is_some()))
+        .parse(i)
+}
+
+/// What a line (without its ending) holds.
+enum UriLine<'a> {
+    /// Nothing but whitespace.
+    Blank,
+    /// A `#` comment.
+    Comment,
+    /// A URI reference, `lead` bytes of whitespace into the line; `padded` when whitespace
+    /// surrounds it.
+    Uri {
+        uri: &'a str,
+        lead: usize,
+        padded: bool,
+    },
+}
+
+/// `uri-line = OWS ( "#" comment / URI-reference ) OWS`, or a blank line.
+fn uri_line(line: &str) -> UriLine<'_> {
+    let (rest, lead) = ows::<()>(line).unwrap_or((line, ""));
+    let uri = rest.trim_end_matches([' ', '\t']);
+    if uri.is_empty() {
+        UriLine::Blank
+    } else if uri.starts_with('#') {
+        UriLine::Comment
+    } else {
+        UriLine::Uri {
+            uri,
+            lead: lead.len(),
+            padded: uri.len() != line.len(),
+        }
+    }
+}
 
 /// Parses a `text/uri-list` body. Every bad line gives its own diagnostic.
 pub fn parse(input: &str, options: &ParseOptions) -> Result<Parsed<Vec<Location>>, ParseError> {
@@ -31,20 +77,21 @@ pub fn parse(input: &str, options: &ParseOptions) -> Result<Parsed<Vec<Location>
     let mut deviations = Vec::new();
     let mut diagnostics = Vec::new();
     let mut reported_lf = false;
-    let mut offset = 0;
+    let mut rest = input;
     let mut line = 0;
-    while offset < input.len() {
+    while !rest.is_empty() {
         line += 1;
-        let nl = input[offset..].find('\n').map(|i| offset + i);
-        let end = nl.unwrap_or(input.len());
-        let mut raw = &input[offset..end];
-        let start = offset;
-        offset = end + 1;
-        let crlf = raw.ends_with('\r');
-        if crlf {
-            raw = &raw[..raw.len() - 1];
-        }
-        if nl.is_some() && !crlf && !reported_lf && !options.is_strict() {
+        let start = input.len() - rest.len();
+        let Ok((next, (text, lf))) = physical_line(rest) else {
+            break;
+        };
+        rest = next;
+        let end = start + text.len();
+        let (raw, crlf) = match text.strip_suffix('\r') {
+            Some(raw) => (raw, true),
+            None => (text, false),
+        };
+        if lf && !crlf && !reported_lf && !options.is_strict() {
             reported_lf = true;
             deviations.push(Deviation::new(
                 Position {
@@ -56,17 +103,15 @@ pub fn parse(input: &str, options: &ParseOptions) -> Result<Parsed<Vec<Location>
                 "a line ending in LF without CR",
             ));
         }
-        let trimmed = raw.trim_matches([' ', '\t']);
-        if trimmed.is_empty() || trimmed.starts_with('#') {
+        let UriLine::Uri { uri, lead, padded } = uri_line(raw) else {
             continue;
-        }
-        let lead = raw.len() - raw.trim_start_matches([' ', '\t']).len();
+        };
         let position = Position {
             offset: start + lead,
             line,
             column: raw[..lead].chars().count() + 1,
         };
-        if trimmed.len() != raw.len() {
+        if padded {
             if options.is_strict() {
                 diagnostics.push(Diagnostic::new(
                     position,
@@ -93,7 +138,7 @@ pub fn parse(input: &str, options: &ParseOptions) -> Result<Parsed<Vec<Location>
             ));
             break;
         }
-        match Location::new(trimmed) {
+        match Location::new(uri) {
             Ok(l) => uris.push(l),
             Err(e) => diagnostics.push(Diagnostic::new(
                 position,

@@ -1,17 +1,44 @@
-//! Logical lines and the lexical primitives shared by every value parser: optional
-//! whitespace, tokens, quoted strings, numbers.
+//! Logical lines and the lexical primitives shared by every value rule: optional whitespace,
+//! names, tokens, quoted strings, numbers.
 //!
-//! Primitives are byte scanners over `&str` (every delimiter is ASCII, so a byte index they
-//! return is always a character boundary); they borrow from the input and only allocate when
-//! a quoted string holds a backslash escape.
+//! Primitives are nom parsers over `&str`, hand-written as byte scanners (every delimiter is
+//! ASCII, so a byte index they stop at is always a character boundary); they borrow from
+//! the input and only allocate when a quoted string holds a backslash escape.
 
 use std::borrow::Cow;
 
+use nom::IResult;
+use nom::error::{ErrorKind, ParseError};
+
 use crate::Position;
 
-/// The length of the optional whitespace (RFC 7230 `OWS`: SP and HTAB) at the start of `i`.
-pub(crate) fn ows(i: &str) -> usize {
-    i.bytes().take_while(|b| matches!(b, b' ' | b'\t')).count()
+/// `OWS` (RFC 7230): the run of SP and HTAB at the start of `i`, possibly empty.
+#[allow(clippy::unnecessary_wraps)] // a nom parser that cannot fail
+pub(crate) fn ows<'a, E: ParseError<&'a str>>(i: &'a str) -> IResult<&'a str, &'a str, E> {
+    let n = i.bytes().take_while(|b| matches!(b, b' ' | b'\t')).count();
+    Ok((&i[n..], &i[..n]))
+}
+
+/// The run of characters at the start of `i` that may form a term, attribute or parameter
+/// name, possibly empty.
+#[allow(clippy::unnecessary_wraps)] // a nom parser that cannot fail
+pub(crate) fn name<'a, E: ParseError<&'a str>>(i: &'a str) -> IResult<&'a str, &'a str, E> {
+    let n = i
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        .count();
+    Ok((&i[n..], &i[..n]))
+}
+
+/// The run of bytes at the start of `i` up to the first one `stop` accepts (or the end),
+/// possibly empty.
+pub(crate) fn till<'a, E: ParseError<&'a str>>(
+    stop: impl Fn(u8) -> bool,
+) -> impl Fn(&'a str) -> IResult<&'a str, &'a str, E> {
+    move |i: &'a str| {
+        let n = i.bytes().position(&stop).unwrap_or(i.len());
+        Ok((&i[n..], &i[..n]))
+    }
 }
 
 /// An RFC 7230 `tchar`.
@@ -34,14 +61,6 @@ pub(crate) fn is_tchar(c: char) -> bool {
                 | '|'
                 | '~'
         )
-}
-
-/// The length of the run of characters at the start of `i` that may form a term, attribute
-/// or parameter name (zero if there is none).
-pub(crate) fn name(i: &str) -> usize {
-    i.bytes()
-        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-        .count()
 }
 
 /// A mask with the high bit set in the bytes of `chunk` (little-endian order) that may need
@@ -82,17 +101,29 @@ pub(crate) fn plain_prefix(bytes: &[u8]) -> usize {
 /// Why a quoted string failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum QuotedError {
-    /// No closing quote.
+    /// No opening or no closing quote.
     Unterminated,
     /// A control character (other than HTAB) at this byte offset from the opening quote.
     Control(usize),
 }
 
-/// An RFC 7230 `quoted-string` starting at `i` (which must start with `"`): the unescaped
-/// content, borrowed when there is no escape.
-pub(crate) fn quoted_string(i: &str) -> Result<(&str, Cow<'_, str>), QuotedError> {
+impl ParseError<&str> for QuotedError {
+    fn from_error_kind(_: &str, _: ErrorKind) -> Self {
+        Self::Unterminated
+    }
+
+    fn append(_: &str, _: ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+/// An RFC 7230 `quoted-string` at the start of `i`: the unescaped content, borrowed when
+/// there is no escape.
+pub(crate) fn quoted_string(i: &str) -> IResult<&str, Cow<'_, str>, QuotedError> {
     let bytes = i.as_bytes();
-    debug_assert_eq!(bytes.first(), Some(&b'"'));
+    if bytes.first() != Some(&b'"') {
+        return Err(nom::Err::Error(QuotedError::Unterminated));
+    }
     let mut owned: Option<String> = None;
     let mut run_start = 1;
     let mut k = 1;
@@ -118,24 +149,26 @@ pub(crate) fn quoted_string(i: &str) -> Result<(&str, Cow<'_, str>), QuotedError
                 s.push_str(&i[run_start..k]);
                 // The escaped character may be multi-byte.
                 let Some(c) = i[k + 1..].chars().next() else {
-                    return Err(QuotedError::Unterminated);
+                    return Err(nom::Err::Error(QuotedError::Unterminated));
                 };
                 if c.is_control() && c != '\t' {
-                    return Err(QuotedError::Control(k + 1));
+                    return Err(nom::Err::Error(QuotedError::Control(k + 1)));
                 }
                 s.push(c);
                 k += 1 + c.len_utf8();
                 run_start = k;
             }
-            b if (b < 0x20 && b != b'\t') || b == 0x7f => return Err(QuotedError::Control(k)),
+            b if (b < 0x20 && b != b'\t') || b == 0x7f => {
+                return Err(nom::Err::Error(QuotedError::Control(k)));
+            }
             // C1 controls (U+0080 to U+009F) are encoded as 0xC2 0x80..=0x9F.
             0xc2 if matches!(bytes.get(k + 1), Some(0x80..=0x9f)) => {
-                return Err(QuotedError::Control(k));
+                return Err(nom::Err::Error(QuotedError::Control(k)));
             }
             _ => k += 1,
         }
     }
-    Err(QuotedError::Unterminated)
+    Err(nom::Err::Error(QuotedError::Unterminated))
 }
 
 /// The shape of an unquoted number.
@@ -267,38 +300,45 @@ impl<'a> Locator<'a> {
 mod tests {
     use super::*;
 
+    fn quoted(i: &str) -> Result<(&str, Cow<'_, str>), QuotedError> {
+        quoted_string(i).map_err(|e| match e {
+            nom::Err::Error(e) | nom::Err::Failure(e) => e,
+            nom::Err::Incomplete(_) => unreachable!("complete parsers"),
+        })
+    }
+
     #[test]
     fn quoted_strings_unescape_and_borrow() {
-        let (rest, s) = quoted_string(r#""abc"; x"#).unwrap();
+        let (rest, s) = quoted(r#""abc"; x"#).unwrap();
         assert_eq!((rest, &*s), ("; x", "abc"));
         assert!(matches!(s, Cow::Borrowed(_)));
-        let (_, s) = quoted_string(r#""He said \"hi\", x=1.0\\""#).unwrap();
+        let (_, s) = quoted(r#""He said \"hi\", x=1.0\\""#).unwrap();
         assert_eq!(&*s, r#"He said "hi", x=1.0\"#);
-        assert_eq!(quoted_string("\"abc"), Err(QuotedError::Unterminated));
-        assert_eq!(quoted_string("\"a\\"), Err(QuotedError::Unterminated));
-        assert_eq!(quoted_string("\"a\u{1}\""), Err(QuotedError::Control(2)));
-        assert_eq!(quoted_string("\"a\u{85}\""), Err(QuotedError::Control(2)));
-        assert_eq!(quoted_string("\"a\\\u{85}\""), Err(QuotedError::Control(3)));
-        let (_, s) = quoted_string("\"\\é\"").unwrap();
+        assert_eq!(quoted("\"abc"), Err(QuotedError::Unterminated));
+        assert_eq!(quoted("\"a\\"), Err(QuotedError::Unterminated));
+        assert_eq!(quoted("\"a\u{1}\""), Err(QuotedError::Control(2)));
+        assert_eq!(quoted("\"a\u{85}\""), Err(QuotedError::Control(2)));
+        assert_eq!(quoted("\"a\\\u{85}\""), Err(QuotedError::Control(3)));
+        let (_, s) = quoted("\"\\é\"").unwrap();
         assert_eq!(&*s, "é");
         // The same answers when the special byte sits deep inside an eight-byte chunk.
-        let (rest, s) = quoted_string("\"0123456789abcdef\" x").unwrap();
+        let (rest, s) = quoted("\"0123456789abcdef\" x").unwrap();
         assert_eq!((rest, &*s), (" x", "0123456789abcdef"));
-        let (_, s) = quoted_string("\"0123456789\\\"abcdef\"").unwrap();
+        let (_, s) = quoted("\"0123456789\\\"abcdef\"").unwrap();
         assert_eq!(&*s, "0123456789\"abcdef");
         assert_eq!(
-            quoted_string("\"0123456789\u{7f}\""),
+            quoted("\"0123456789\u{7f}\""),
             Err(QuotedError::Control(11))
         );
         assert_eq!(
-            quoted_string("\"0123456789\tab\u{85}\""),
+            quoted("\"0123456789\tab\u{85}\""),
             Err(QuotedError::Control(14))
         );
         assert_eq!(
-            quoted_string("\"0123456789\tabcdefghijklmn"),
+            quoted("\"0123456789\tabcdefghijklmn"),
             Err(QuotedError::Unterminated)
         );
-        let (_, s) = quoted_string("\"0123456789\tabcdefgh\u{e9}\u{c3}\"").unwrap();
+        let (_, s) = quoted("\"0123456789\tabcdefgh\u{e9}\u{c3}\"").unwrap();
         assert_eq!(&*s, "0123456789\tabcdefgh\u{e9}\u{c3}");
     }
 

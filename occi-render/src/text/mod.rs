@@ -117,8 +117,9 @@
 //! [`can_render`] tells whether anything would be lost, so that a server can answer 406.
 
 mod convert;
+mod grammar;
 mod intern;
-mod lex;
+pub(crate) mod lex;
 pub mod occi;
 mod parse;
 pub mod plain;

@@ -20,6 +20,7 @@ pub(crate) fn sample_report() -> RunReport {
             skip: vec!["INF-*".to_owned()],
             timeout_ms: 10_000,
             header_names: vec!["X-Auth-Token".to_owned()],
+            ..RunOptions::default()
         },
     );
     report.tool = Tool {

@@ -224,6 +224,33 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// `response`, which took `elapsed`, recorded (redacted) in `exchange` beside its request.
+    fn recorded(
+        response: http::Response<Bytes>,
+        elapsed: std::time::Duration,
+        mut exchange: Exchange,
+    ) -> Self {
+        let (parts, body) = response.into_parts();
+        let text = String::from_utf8_lossy(&body).into_owned();
+        exchange.duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        exchange.response = Some(HttpResponse {
+            status: parts.status.as_u16(),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(n, v)| Header::new(n.as_str(), String::from_utf8_lossy(v.as_bytes())))
+                .collect(),
+            body: (!body.is_empty()).then(|| text.clone()),
+        });
+        exchange.redact();
+        Resp {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            text,
+            exchange,
+        }
+    }
+
     /// The first value of a header.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -475,27 +502,7 @@ async fn send_raw(
         }
     };
     match transport.send(request).await {
-        Ok(timed) => {
-            let (parts, body) = timed.response.into_parts();
-            let text = String::from_utf8_lossy(&body).into_owned();
-            exchange.duration_ms = u64::try_from(timed.elapsed.as_millis()).unwrap_or(u64::MAX);
-            exchange.response = Some(HttpResponse {
-                status: parts.status.as_u16(),
-                headers: parts
-                    .headers
-                    .iter()
-                    .map(|(n, v)| Header::new(n.as_str(), String::from_utf8_lossy(v.as_bytes())))
-                    .collect(),
-                body: (!body.is_empty()).then(|| text.clone()),
-            });
-            exchange.redact();
-            Ok(Resp {
-                status: parts.status.as_u16(),
-                headers: parts.headers,
-                text,
-                exchange,
-            })
-        }
+        Ok(timed) => Ok(Resp::recorded(timed.response, timed.elapsed, exchange)),
         Err(e) => {
             exchange.transport_error = Some(e.to_string());
             exchange.redact();
@@ -589,25 +596,7 @@ impl Ctx {
                 )));
             }
         };
-        let (parts, body) = wire.response.into_parts();
-        let text = String::from_utf8_lossy(&body).into_owned();
-        exchange.duration_ms = u64::try_from(wire.elapsed.as_millis()).unwrap_or(u64::MAX);
-        exchange.response = Some(HttpResponse {
-            status: parts.status.as_u16(),
-            headers: parts
-                .headers
-                .iter()
-                .map(|(n, v)| Header::new(n.as_str(), String::from_utf8_lossy(v.as_bytes())))
-                .collect(),
-            body: (!body.is_empty()).then(|| text.clone()),
-        });
-        exchange.redact();
-        let resp = Resp {
-            status: parts.status.as_u16(),
-            headers: parts.headers,
-            text,
-            exchange,
-        };
+        let resp = Resp::recorded(wire.response, wire.elapsed, exchange);
         self.watch_response(&resp, false);
         Some(Ok(resp))
     }

@@ -7,6 +7,7 @@
 //! A mutant that is not caught means a check is missing or too weak; one that fails more
 //! than it declares means a check is not specific enough (or the mutant is too blunt).
 
+mod common;
 #[path = "mutants/kit.rs"]
 mod kit;
 #[path = "mutants/list.rs"]
@@ -22,6 +23,7 @@ use occi_conformance::runner::{RunConfig, run};
 use occi_conformance::transport::ServiceTransport;
 use occi_server::occi_model::OcciVersion;
 
+use common::requirements_with;
 use kit::{BASE, Mutant, MutantService, reference};
 
 fn version_str(version: OcciVersion) -> &'static str {
@@ -49,15 +51,6 @@ async fn run_against(mutant: Option<&Mutant>, version: OcciVersion) -> RunReport
         run_id: Some("mutants".to_owned()),
     };
     run(transport, &config, &mut |_, _, _| {}).await
-}
-
-fn ids_with(report: &RunReport, outcome: Outcome) -> BTreeSet<String> {
-    report
-        .requirements
-        .iter()
-        .filter(|r| r.outcome == Some(outcome))
-        .map(|r| r.id.clone())
-        .collect()
 }
 
 /// Why a failing requirement failed: the first failing check's message.
@@ -117,8 +110,8 @@ fn check_one(mutant: &Mutant, version: OcciVersion) -> Row {
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
-    let observed = ids_with(&report, Outcome::Fail);
-    let errors = ids_with(&report, Outcome::Error);
+    let observed = requirements_with(&report, Outcome::Fail);
+    let errors = requirements_with(&report, Outcome::Error);
     let odd: BTreeSet<String> = observed
         .symmetric_difference(&declared)
         .cloned()
@@ -143,8 +136,8 @@ fn the_reference_server_fails_nothing_even_in_strict_mode() {
             .build()
             .expect("a runtime");
         let report = runtime.block_on(run_against(None, version));
-        assert_eq!(ids_with(&report, Outcome::Fail), BTreeSet::new());
-        assert!(ids_with(&report, Outcome::Error).is_empty());
+        assert_eq!(requirements_with(&report, Outcome::Fail), BTreeSet::new());
+        assert!(requirements_with(&report, Outcome::Error).is_empty());
     }
 }
 

@@ -3,6 +3,8 @@
 //! (`--cacert`), a wrong one, `--insecure`, and a server that requires a client certificate
 //! (`--cert`/`--key`).
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -20,6 +22,8 @@ use rcgen::{
     KeyPair, KeyUsagePurpose,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+use common::{check_of, requirements_with};
 
 /// A certificate authority made for the test.
 struct Authority {
@@ -140,15 +144,6 @@ async fn run_with(base: &str, tls: &TlsOptions, only: &[&str]) -> RunReport {
     run(Arc::new(transport), &config(base, only), &mut |_, _, _| {}).await
 }
 
-fn with_outcome(report: &RunReport, outcome: Outcome) -> BTreeSet<String> {
-    report
-        .requirements
-        .iter()
-        .filter(|r| r.outcome == Some(outcome))
-        .map(|r| r.id.clone())
-        .collect()
-}
-
 /// The message of the check that ended a run whose target could not be reached.
 fn unreachable_message(report: &RunReport) -> String {
     assert!(!report.target_reachable);
@@ -168,16 +163,11 @@ async fn the_whole_suite_runs_over_tls_with_a_client_certificate() {
     };
     let report = run_with(&base, &tls, &[]).await;
     assert!(report.target_reachable);
-    assert_eq!(with_outcome(&report, Outcome::Fail), BTreeSet::new());
-    assert_eq!(with_outcome(&report, Outcome::Error), BTreeSet::new());
-    assert!(with_outcome(&report, Outcome::Pass).len() > 100);
+    assert_eq!(requirements_with(&report, Outcome::Fail), BTreeSet::new());
+    assert_eq!(requirements_with(&report, Outcome::Error), BTreeSet::new());
+    assert!(requirements_with(&report, Outcome::Pass).len() > 100);
     // HEAD was read on a TLS connection of its own.
-    let htp7 = report
-        .tests
-        .iter()
-        .flat_map(|t| &t.checks)
-        .find(|c| c.requirements.iter().any(|r| r == "HTP-007"))
-        .expect("an HTP-007 check");
+    let htp7 = check_of(&report, "HTP-007");
     assert!(
         htp7.message.contains("read on the wire"),
         "{}",
@@ -220,7 +210,7 @@ async fn a_wrong_ca_fails_with_a_clear_message_and_insecure_gets_through() {
     let report = run_with(&base, &insecure, &["QI-001"]).await;
     assert!(report.target_reachable);
     assert_eq!(
-        with_outcome(&report, Outcome::Pass),
+        requirements_with(&report, Outcome::Pass),
         BTreeSet::from(["QI-001".to_owned()])
     );
 }

@@ -4,6 +4,7 @@
 //! a HEAD body either, so the mutants are served here by a small HTTP/1.1 writer that writes
 //! exactly what the service answered, one request per connection.
 
+mod common;
 #[allow(dead_code)]
 #[path = "mutants/kit.rs"]
 mod kit;
@@ -26,6 +27,7 @@ use occi_server::occi_model::OcciVersion;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
+use common::{check_of, requirements_with};
 use kit::{Hook, Server, reference_at};
 
 /// Reads one request (header block and `Content-Length` body) off `stream`.
@@ -121,15 +123,6 @@ async fn serve_on_wire(version: OcciVersion, hook: Hook) -> String {
     format!("http://{address}")
 }
 
-fn failing(report: &RunReport, outcome: Outcome) -> BTreeSet<String> {
-    report
-        .requirements
-        .iter()
-        .filter(|r| r.outcome == Some(outcome))
-        .map(|r| r.id.clone())
-        .collect()
-}
-
 async fn run_over_wire(hook: Hook, version: OcciVersion) -> RunReport {
     let base = serve_on_wire(version, hook).await;
     let transport = HttpTransport::new(&base, Duration::from_secs(10), vec![]).unwrap();
@@ -184,14 +177,9 @@ async fn the_http_transport_reads_a_head_body_off_the_wire() {
 async fn the_reference_server_over_the_wire_fails_nothing() {
     for version in [OcciVersion::V1_2, OcciVersion::V1_1] {
         let report = run_over_wire(kit::identity(), version).await;
-        assert_eq!(failing(&report, Outcome::Fail), BTreeSet::new());
-        assert_eq!(failing(&report, Outcome::Error), BTreeSet::new());
-        let htp7 = report
-            .tests
-            .iter()
-            .flat_map(|t| &t.checks)
-            .find(|c| c.requirements.iter().any(|r| r == "HTP-007"))
-            .expect("an HTP-007 check");
+        assert_eq!(requirements_with(&report, Outcome::Fail), BTreeSet::new());
+        assert_eq!(requirements_with(&report, Outcome::Error), BTreeSet::new());
+        let htp7 = check_of(&report, "HTP-007");
         assert!(
             htp7.message.contains("read on the wire"),
             "{}",
@@ -205,9 +193,9 @@ async fn a_head_body_on_the_wire_fails_exactly_htp_007() {
     for version in [OcciVersion::V1_2, OcciVersion::V1_1] {
         let report = run_over_wire(head_with_body().hook, version).await;
         assert_eq!(
-            failing(&report, Outcome::Fail),
+            requirements_with(&report, Outcome::Fail),
             BTreeSet::from(["HTP-007".to_owned()])
         );
-        assert_eq!(failing(&report, Outcome::Error), BTreeSet::new());
+        assert_eq!(requirements_with(&report, Outcome::Error), BTreeSet::new());
     }
 }

@@ -8,8 +8,10 @@
 //! - [`exchange`]: recorded HTTP exchanges, secret redaction and `curl` replay commands;
 //! - [`results`]: the run report, its JSON results file, the summary and the verdict;
 //! - [`reporters`]: the terminal, JUnit XML and HTML reports rendered from a run report;
-//! - [`transport`]: sending requests, over HTTP/1.1 (no TLS, no redirects) or in process
-//!   to any `tower` service;
+//! - [`transport`]: sending requests, over HTTP/1.1 (TLS through rustls, no redirects) or
+//!   in process to any `tower` service;
+//! - [`schema`]: validation of `application/occi+json` documents against the normative JSON
+//!   Schema, independent of occi-render's parser;
 //! - [`runner`]: discovery, the plan, the context tests run in, clean-up and the run report;
 //! - [`checks`]: the tests, each a sequence of checks naming the requirement ids they verify;
 //! - [`lint`]: offline validation of a captured message, with caret diagnostics.
@@ -36,6 +38,7 @@ pub mod outcome;
 pub mod reporters;
 pub mod results;
 pub mod runner;
+pub mod schema;
 pub mod transport;
 
 pub use occi_model;

@@ -12,7 +12,7 @@ use occi_conformance::occi_model;
 use occi_conformance::outcome::TestResult;
 use occi_conformance::results::RunOptions;
 use occi_conformance::runner::{self, RunConfig};
-use occi_conformance::transport::HttpTransport;
+use occi_conformance::transport::{HttpTransport, TlsOptions};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use occi_conformance::catalogue::{Catalogue, Coverage, GROUPS, Profile, Selection};
@@ -36,6 +36,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per process; boxing the largest variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 enum Command {
     /// List the requirement catalogue with coverage counts.
@@ -44,8 +46,8 @@ enum Command {
     /// Re-render a saved results file as terminal text, HTML or JUnit XML.
     #[command(after_help = EXIT_CODES)]
     Report(ReportArgs),
-    /// Run the suite against an OCCI endpoint (plain HTTP/1.1; read-only unless
-    /// --allow-mutation).
+    /// Run the suite against an OCCI endpoint (HTTP/1.1, over TLS for https://; read-only
+    /// unless --allow-mutation).
     #[command(after_help = EXIT_CODES)]
     Run(RunArgs),
     /// Validate a captured OCCI message offline: a bare body, or a whole HTTP/1.1 request or
@@ -54,13 +56,29 @@ enum Command {
     Lint(LintArgs),
 }
 
-// These doc comments are the --help text, printed as they are, not Markdown.
-#[allow(clippy::doc_markdown)]
+// These doc comments are the --help text, printed as they are, not Markdown; the flags are
+// the command line's switches.
+#[allow(clippy::doc_markdown, clippy::struct_excessive_bools)]
 #[derive(Debug, clap::Args)]
 struct RunArgs {
-    /// The target's base URL, e.g. http://127.0.0.1:8080 (http only; redirects are not
-    /// followed).
+    /// The target's base URL, e.g. http://127.0.0.1:8080 or https://occi.example:11443
+    /// (redirects are not followed).
     url: String,
+    /// Trust the CA certificates of this PEM file for an https target, instead of the
+    /// built-in Mozilla roots.
+    #[arg(long, value_name = "FILE")]
+    cacert: Option<PathBuf>,
+    /// Accept any TLS certificate from an https target (no verification of who issued it or
+    /// whom it names). The report says so in its header.
+    #[arg(long, conflicts_with = "cacert")]
+    insecure: bool,
+    /// Present this PEM client certificate (chain) to an https target that asks for one
+    /// (X.509 authentication); needs --key.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    cert: Option<PathBuf>,
+    /// The PEM private key of --cert.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<PathBuf>,
     /// Profiles to check, comma-separated: core, infrastructure, text-plain, text-occi, json,
     /// occi-1.1, occi-1.2 (default: all).
     #[arg(long, value_parser = parse_profile, value_delimiter = ',')]
@@ -326,6 +344,29 @@ fn parse_header(text: &str) -> Result<(HeaderName, HeaderValue), UsageError> {
     Ok((name, value))
 }
 
+/// The TLS options of `--cacert`, `--insecure`, `--cert` and `--key`; `--insecure` is also
+/// announced on standard error.
+fn tls_options(args: &RunArgs) -> Result<TlsOptions, UsageError> {
+    let read = |path: &PathBuf| {
+        std::fs::read(path).map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))
+    };
+    let tls = TlsOptions {
+        ca_certificates: args.cacert.as_ref().map(read).transpose()?,
+        insecure: args.insecure,
+        client_identity: match (&args.cert, &args.key) {
+            (Some(cert), Some(key)) => Some((read(cert)?, read(key)?)),
+            _ => None,
+        },
+    };
+    if args.insecure {
+        let _ = writeln!(
+            anstream::stderr(),
+            "warning: --insecure: the target's TLS certificate is not verified"
+        );
+    }
+    Ok(tls)
+}
+
 fn run(args: &RunArgs) -> Result<u8, UsageError> {
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
         return Err(UsageError(
@@ -359,15 +400,18 @@ fn run(args: &RunArgs) -> Result<u8, UsageError> {
             skip: args.skip.clone(),
             timeout_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
             header_names: headers.iter().map(|(n, _)| n.as_str().to_owned()).collect(),
+            insecure: args.insecure,
+            client_certificate: args.cert.as_ref().map(|p| p.display().to_string()),
         },
         run_id: args.run_id.clone(),
     };
+    let tls = tls_options(args)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| UsageError(format!("cannot start the runtime: {e}")))?;
     let report = runtime.block_on(async {
-        let transport = HttpTransport::new(&config.target, timeout, headers)
+        let transport = HttpTransport::with_tls(&config.target, timeout, headers, &tls)
             .map_err(|e| UsageError(e.to_string()))?;
         let tty = std::io::stderr().is_terminal();
         let mut err = anstream::stderr();

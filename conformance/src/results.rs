@@ -58,6 +58,12 @@ pub struct RunOptions {
     /// The names of the extra headers sent with every request (values are never recorded).
     #[serde(default)]
     pub header_names: Vec<String>,
+    /// The target's TLS certificate was not verified (`--insecure`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure: bool,
+    /// The client certificate file presented to the target (`--cert`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_certificate: Option<String>,
 }
 
 /// What the results file records about a requirement, so that it can be rendered without the

@@ -23,8 +23,12 @@
 //!    the verdict.
 //!
 //! Every response is also watched for the rules that hold for all of them (the `Server`
-//! header's version token, a `Content-Type` on every body, no 5xx); the last test reports
-//! them.
+//! header's version token, a `Content-Type` on every body, no 5xx), and every successful
+//! `application/occi+json` response is validated against the normative JSON Schema
+//! ([`crate::schema`]); the last test reports them, a schema violation as a failure of the
+//! JSON requirement the document answers (QI-026 for the query interface, JSN-001 for an
+//! entity, JSN-009 for a Link collection, COL-016 for other collections) with the instance and
+//! schema paths.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -42,6 +46,7 @@ use crate::checks::{TESTS, TestDef};
 use crate::exchange::{Exchange, Header, HttpRequest, HttpResponse, REDACTED};
 use crate::outcome::{CheckResult, Deviation, Outcome, TestResult, grade};
 use crate::results::{RequirementInfo, RunOptions, RunReport};
+use crate::schema::{Definition, SchemaValidator, Violation};
 use crate::transport::{Transport, TransportError};
 
 /// The scheme of the OCCI core Kinds.
@@ -219,6 +224,33 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// `response`, which took `elapsed`, recorded (redacted) in `exchange` beside its request.
+    fn recorded(
+        response: http::Response<Bytes>,
+        elapsed: std::time::Duration,
+        mut exchange: Exchange,
+    ) -> Self {
+        let (parts, body) = response.into_parts();
+        let text = String::from_utf8_lossy(&body).into_owned();
+        exchange.duration_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+        exchange.response = Some(HttpResponse {
+            status: parts.status.as_u16(),
+            headers: parts
+                .headers
+                .iter()
+                .map(|(n, v)| Header::new(n.as_str(), String::from_utf8_lossy(v.as_bytes())))
+                .collect(),
+            body: (!body.is_empty()).then(|| text.clone()),
+        });
+        exchange.redact();
+        Resp {
+            status: parts.status.as_u16(),
+            headers: parts.headers,
+            text,
+            exchange,
+        }
+    }
+
     /// The first value of a header.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
@@ -322,9 +354,19 @@ enum Created {
     Mixin(String),
 }
 
+/// What the JSON Schema validation of the run found for one requirement.
+#[derive(Debug, Default)]
+struct SchemaWatch {
+    validated: usize,
+    definitions: std::collections::BTreeSet<Definition>,
+    bad_count: usize,
+    bad: Vec<(Exchange, Vec<Violation>)>,
+}
+
 #[derive(Debug, Default)]
 struct Watch {
     responses: usize,
+    schema: BTreeMap<&'static str, SchemaWatch>,
     bad_server: Vec<Exchange>,
     bad_server_count: usize,
     no_content_type: Vec<Exchange>,
@@ -460,27 +502,7 @@ async fn send_raw(
         }
     };
     match transport.send(request).await {
-        Ok(timed) => {
-            let (parts, body) = timed.response.into_parts();
-            let text = String::from_utf8_lossy(&body).into_owned();
-            exchange.duration_ms = u64::try_from(timed.elapsed.as_millis()).unwrap_or(u64::MAX);
-            exchange.response = Some(HttpResponse {
-                status: parts.status.as_u16(),
-                headers: parts
-                    .headers
-                    .iter()
-                    .map(|(n, v)| Header::new(n.as_str(), String::from_utf8_lossy(v.as_bytes())))
-                    .collect(),
-                body: (!body.is_empty()).then(|| text.clone()),
-            });
-            exchange.redact();
-            Ok(Resp {
-                status: parts.status.as_u16(),
-                headers: parts.headers,
-                text,
-                exchange,
-            })
-        }
+        Ok(timed) => Ok(Resp::recorded(timed.response, timed.elapsed, exchange)),
         Err(e) => {
             exchange.transport_error = Some(e.to_string());
             exchange.redact();
@@ -528,6 +550,57 @@ impl Ctx {
         Ok(resp)
     }
 
+    /// Sends `HEAD path` on a connection of its own and reads what comes back on the wire
+    /// ([`Transport::head_on_wire`]), recording the exchange and watching the response; `None`
+    /// when the transport has no wire (in process), where [`Ctx::send`] sees the body the
+    /// service produced.
+    pub async fn head_on_wire(&mut self, path: &str) -> Option<Result<Resp, Abort>> {
+        let user_agent = format!(
+            "occi-conformance/{} OCCI/{}",
+            env!("CARGO_PKG_VERSION"),
+            self.disc.version.as_str()
+        );
+        let headers = vec![
+            ("Accept".to_owned(), "text/plain".to_owned()),
+            ("User-Agent".to_owned(), user_agent),
+        ];
+        let mut exchange = Exchange {
+            request: HttpRequest {
+                method: "HEAD".to_owned(),
+                url: self.transport.absolute_url(path),
+                headers: headers
+                    .iter()
+                    .map(|(n, v)| Header::new(n.as_str(), v.as_str()))
+                    .chain(
+                        self.header_names
+                            .iter()
+                            .map(|n| Header::new(n.as_str(), REDACTED)),
+                    )
+                    .chain([Header::new("Connection", "close")])
+                    .collect(),
+                body: None,
+            },
+            response: None,
+            duration_ms: 0,
+            transport_error: None,
+        };
+        let result = self.transport.head_on_wire(path, &headers)?.await;
+        let wire = match result {
+            Ok(wire) => wire,
+            Err(e) => {
+                exchange.transport_error = Some(e.to_string());
+                exchange.redact();
+                return Some(Err(Abort::Error(
+                    format!("no response on the wire: {e}"),
+                    Some(Box::new(exchange)),
+                )));
+            }
+        };
+        let resp = Resp::recorded(wire.response, wire.elapsed, exchange);
+        self.watch_response(&resp, false);
+        Some(Ok(resp))
+    }
+
     fn watch_response(&mut self, resp: &Resp, expect_5xx: bool) {
         let w = &mut self.watch;
         w.responses += 1;
@@ -551,6 +624,18 @@ impl Ctx {
             w.server_error_count += 1;
             if w.server_errors.len() < 3 {
                 w.server_errors.push(resp.exchange.clone());
+            }
+        }
+        if resp.ok() && resp.media_type() == "application/occi+json" && !resp.text.is_empty() {
+            let (id, definition, violations) = schema_verdict(resp);
+            let watch = w.schema.entry(id).or_default();
+            watch.validated += 1;
+            watch.definitions.insert(definition);
+            if !violations.is_empty() {
+                watch.bad_count += 1;
+                if watch.bad.len() < 3 {
+                    watch.bad.push((resp.exchange.clone(), violations));
+                }
             }
         }
     }
@@ -893,7 +978,7 @@ pub async fn run_with_hurtle(
     every_response(&mut ctx);
     let result = TestResult::new(
         "err.every-response",
-        "Every response of the run: Server version token, Content-Type, no 5xx",
+        "Every response of the run: Server version token, Content-Type, no 5xx, JSON schema",
         "ERR",
         elapsed_ms(start),
         std::mem::take(&mut ctx.checks),
@@ -964,6 +1049,115 @@ fn finish(ctx: &mut Ctx, ids: &[&str], outcome: TestOutcome) {
     }
 }
 
+/// Whether a request URL is for the query interface.
+fn is_query_interface(url: &str) -> bool {
+    let path = crate::checks::path_of(url);
+    let path = path.split('?').next().unwrap_or("");
+    path.ends_with("/-/") || path.ends_with("/.well-known/org/ogf/occi/-/")
+}
+
+/// The requirement a successful JSON response answers, the schema definition it is held to
+/// (chosen by the document's shape, or by the request for a body that is not JSON) and what
+/// it breaks.
+fn schema_verdict(resp: &Resp) -> (&'static str, Definition, Vec<Violation>) {
+    let query_interface = is_query_interface(&resp.exchange.request.url);
+    let requirement = |definition: Definition| match definition {
+        _ if query_interface => "QI-026",
+        Definition::LinkCollection => "JSN-009",
+        Definition::ResourceCollection | Definition::Model => "COL-016",
+        Definition::Resource
+        | Definition::Link
+        | Definition::ActionInvocation
+        | Definition::Category => "JSN-001",
+    };
+    match serde_json::from_str::<serde_json::Value>(&resp.text) {
+        Ok(document) => {
+            let definition = if query_interface {
+                Definition::Model
+            } else {
+                Definition::for_document(&document)
+            };
+            let violations = SchemaValidator::shipped().validate(definition, &document);
+            (requirement(definition), definition, violations)
+        }
+        Err(e) => {
+            let definition = if query_interface {
+                Definition::Model
+            } else {
+                Definition::Resource
+            };
+            let violation = Violation {
+                instance_path: String::new(),
+                schema_path: String::new(),
+                message: format!("the body is not JSON: {e}"),
+            };
+            (requirement(definition), definition, vec![violation])
+        }
+    }
+}
+
+/// One check per JSON requirement whose responses were validated against the schema.
+fn schema_checks(ctx: &mut Ctx, schema: BTreeMap<&'static str, SchemaWatch>) {
+    for (id, w) in schema {
+        let Some(level) = ctx.scope.get(id).copied() else {
+            continue;
+        };
+        let definitions: Vec<String> = w
+            .definitions
+            .iter()
+            .map(|d| format!("#/definitions/{d}"))
+            .collect();
+        let definitions = definitions.join(", ");
+        let ok = w.bad_count == 0;
+        let outcome = grade(
+            if ok { Outcome::Pass } else { Outcome::Fail },
+            level,
+            ctx.strict,
+        );
+        let message = if ok {
+            format!(
+                "all {} application/occi+json responses validate against the OCCI JSON \
+                 schema ({definitions})",
+                w.validated
+            )
+        } else {
+            format!(
+                "{} of {} application/occi+json responses break the OCCI JSON schema \
+                 ({definitions})",
+                w.bad_count, w.validated
+            )
+        };
+        let mut check = CheckResult::new([id], outcome, message);
+        if !ok {
+            let first = w
+                .bad
+                .first()
+                .and_then(|(_, v)| v.first())
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            check = check.expected_actual(
+                format!("every document validates against {definitions}"),
+                format!(
+                    "{} documents do not (first ones shown); first: {first}",
+                    w.bad_count
+                ),
+            );
+            let mut deviations = Vec::new();
+            for (exchange, violations) in w.bad {
+                deviations.extend(violations.iter().map(|v| {
+                    Deviation::new(format!(
+                        "{} {}: {v}",
+                        exchange.request.method, exchange.request.url
+                    ))
+                }));
+                check = check.exchange(exchange);
+            }
+            check = check.deviations(deviations);
+        }
+        ctx.checks.push(check);
+    }
+}
+
 fn every_response(ctx: &mut Ctx) {
     let token = format!("OCCI/{}", ctx.disc.version.as_str());
     let w = std::mem::take(&mut ctx.watch);
@@ -1021,6 +1215,7 @@ fn every_response(ctx: &mut Ctx) {
         "are not 5xx",
         "no 5xx status",
     );
+    schema_checks(ctx, w.schema);
 }
 
 fn elapsed_ms(start: Instant) -> u64 {

@@ -185,7 +185,30 @@ fn run_usage_errors_exit_2() {
             .code(),
         Some(2)
     );
-    assert_eq!(run(&["run", "https://127.0.0.1:1"]).status.code(), Some(2));
+    assert_eq!(run(&["run", "ftp://127.0.0.1:1"]).status.code(), Some(2));
+    assert_eq!(
+        run(&[
+            "run",
+            "https://127.0.0.1:1",
+            "--insecure",
+            "--cacert",
+            "ca.pem"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&[
+            "run",
+            "https://127.0.0.1:1",
+            "--cacert",
+            "/nonexistent/ca.pem"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! A mutant that is not caught means a check is missing or too weak; one that fails more
 //! than it declares means a check is not specific enough (or the mutant is too blunt).
 
+mod common;
 #[path = "mutants/kit.rs"]
 mod kit;
 #[path = "mutants/list.rs"]
@@ -22,6 +23,7 @@ use occi_conformance::runner::{RunConfig, run};
 use occi_conformance::transport::ServiceTransport;
 use occi_server::occi_model::OcciVersion;
 
+use common::requirements_with;
 use kit::{BASE, Mutant, MutantService, reference};
 
 fn version_str(version: OcciVersion) -> &'static str {
@@ -49,15 +51,6 @@ async fn run_against(mutant: Option<&Mutant>, version: OcciVersion) -> RunReport
         run_id: Some("mutants".to_owned()),
     };
     run(transport, &config, &mut |_, _, _| {}).await
-}
-
-fn ids_with(report: &RunReport, outcome: Outcome) -> BTreeSet<String> {
-    report
-        .requirements
-        .iter()
-        .filter(|r| r.outcome == Some(outcome))
-        .map(|r| r.id.clone())
-        .collect()
 }
 
 /// Why a failing requirement failed: the first failing check's message.
@@ -117,8 +110,8 @@ fn check_one(mutant: &Mutant, version: OcciVersion) -> Row {
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
-    let observed = ids_with(&report, Outcome::Fail);
-    let errors = ids_with(&report, Outcome::Error);
+    let observed = requirements_with(&report, Outcome::Fail);
+    let errors = requirements_with(&report, Outcome::Error);
     let odd: BTreeSet<String> = observed
         .symmetric_difference(&declared)
         .cloned()
@@ -143,8 +136,8 @@ fn the_reference_server_fails_nothing_even_in_strict_mode() {
             .build()
             .expect("a runtime");
         let report = runtime.block_on(run_against(None, version));
-        assert_eq!(ids_with(&report, Outcome::Fail), BTreeSet::new());
-        assert!(ids_with(&report, Outcome::Error).is_empty());
+        assert_eq!(requirements_with(&report, Outcome::Fail), BTreeSet::new());
+        assert!(requirements_with(&report, Outcome::Error).is_empty());
     }
 }
 
@@ -210,4 +203,88 @@ fn every_mutant_fails_exactly_what_it_breaks() {
         assert!(bad == 0, "{bad} mutant run(s) not caught exactly:\n{table}");
         println!("{table}");
     }
+}
+
+fn mutant(name: &str) -> Mutant {
+    list::mutants()
+        .into_iter()
+        .find(|m| m.name == name)
+        .expect("a mutant of that name")
+}
+
+/// The filter pair: a server that reads filter header fields only under
+/// `Content-Type: text/occi` (PySSF) passes every filter requirement, which holds only because
+/// every filtering request the suite sends says so.
+#[test]
+fn every_filter_request_says_content_type_text_occi() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    let report = runtime.block_on(run_against(
+        Some(&mutant("filters-only-with-text-occi")),
+        OcciVersion::V1_1,
+    ));
+    let filters: Vec<_> = report
+        .tests
+        .iter()
+        .flat_map(|t| &t.checks)
+        .flat_map(|c| &c.exchanges)
+        .filter(|e| e.request.method == "GET")
+        .filter(|e| {
+            e.request.headers.iter().any(|h| {
+                h.name.eq_ignore_ascii_case("category")
+                    || h.name.eq_ignore_ascii_case("x-occi-attribute")
+            })
+        })
+        .collect();
+    assert!(filters.len() >= 5, "{} filtering requests", filters.len());
+    for e in filters {
+        assert!(
+            e.request
+                .headers
+                .iter()
+                .any(|h| { h.name.eq_ignore_ascii_case("content-type") && h.value == "text/occi" }),
+            "a filter without Content-Type: text/occi: {:?}",
+            e.request
+        );
+    }
+}
+
+/// The JSON schema catches what occi-render accepts, even strictly: a Link whose id is only
+/// the `occi.core.id` attribute. The strict parse of LNK-010 passes; only the schema check
+/// fails, pointing at the missing member.
+#[test]
+fn a_link_id_only_in_attributes_fails_the_schema_check_alone() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    let report = runtime.block_on(run_against(
+        Some(&mutant("json-link-id-only-in-attributes")),
+        OcciVersion::V1_2,
+    ));
+    let failing: Vec<_> = report
+        .tests
+        .iter()
+        .flat_map(|t| &t.checks)
+        .filter(|c| c.outcome == Outcome::Fail)
+        .collect();
+    assert_eq!(failing.len(), 1, "{failing:#?}");
+    let check = failing[0];
+    assert_eq!(check.requirements, ["JSN-001"]);
+    assert!(
+        check.message.contains("OCCI JSON schema"),
+        "{}",
+        check.message
+    );
+    assert!(!check.exchanges.is_empty());
+    assert!(
+        check.deviations.iter().any(
+            |d| d.message.contains("at /: \"id\" is a required property")
+                && d.message.contains("(schema /definitions/link/required)")
+        ),
+        "{:#?}",
+        check.deviations
+    );
 }

@@ -128,6 +128,27 @@ async fn every_must_passes_against_the_reference_server_1_2() {
     let report = self_test(OcciVersion::V1_2, vec![]).await;
     assert_eq!(report.occi_version.as_deref(), Some("1.2"));
     assert_every_must_passes(&report);
+    // Every JSON answer was held to the schema: the query interface, entities, collections.
+    let schema: Vec<(String, String)> = report
+        .tests
+        .iter()
+        .flat_map(|t| &t.checks)
+        .filter(|c| c.message.contains("OCCI JSON schema"))
+        .map(|c| (c.requirements.join(","), c.message.clone()))
+        .collect();
+    for (id, definition) in [
+        ("QI-026", "#/definitions/model"),
+        ("JSN-001", "#/definitions/resource"),
+        ("JSN-001", "#/definitions/link"),
+        ("JSN-009", "#/definitions/link_collection"),
+    ] {
+        assert!(
+            schema.iter().any(|(ids, message)| ids == id
+                && message.contains(definition)
+                && message.starts_with("all ")),
+            "{id} {definition}: {schema:#?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "current_thread")]

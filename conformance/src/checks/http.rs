@@ -14,11 +14,16 @@ const UNACCEPTABLE: &str = "application/xml";
 
 /// Negotiation and framing; read-only.
 pub(super) async fn framing(ctx: &mut Ctx) -> TestOutcome {
-    let r = ctx.send(Req::new(Method::HEAD, "/-/")).await?;
+    // Over a socket the bytes after the header block are read off the wire: an HTTP client
+    // library drops a HEAD response's body, so only the wire shows one.
+    let (r, how) = match ctx.head_on_wire("/-/").await {
+        Some(r) => (r?, "HEAD /-/, read on the wire"),
+        None => (ctx.send(Req::new(Method::HEAD, "/-/")).await?, "HEAD /-/"),
+    };
     ctx.check(
         &["HTP-007"],
         r.text.is_empty(),
-        "HEAD /-/",
+        how,
         "no body",
         format!("{} with a body of {} bytes", r.status, r.text.len()),
         &[&r],

@@ -735,6 +735,36 @@ pub(super) async fn links(ctx: &mut Ctx) -> TestOutcome {
         format!("{} Link(s)", d.links.len()),
         &[&g],
     );
+    if ctx.is_1_2() {
+        let j = ctx
+            .send(Req::get(c.as_str()).accept(Some("application/occi+json")))
+            .await?;
+        let parsed = occi_render::json::parse_resource(
+            j.text.as_bytes(),
+            &occi_render::ParseOptions::strict(),
+        );
+        let targets: Vec<String> = parsed
+            .as_ref()
+            .map(|p| {
+                p.value
+                    .links
+                    .iter()
+                    .filter_map(|l| l.target.as_ref().map(|t| path_of(t.as_str())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        ctx.check(
+            &["LNK-005"],
+            j.status == 200 && targets.contains(&np),
+            "the source shows its link as JSON",
+            format!("a resource whose links include one to {np}"),
+            match &parsed {
+                Ok(_) => format!("{}; link targets {targets:?}", j.summary()),
+                Err(e) => format!("{}; {e}", j.summary()),
+            },
+            &[&j],
+        );
+    }
     let (g, d, _) = fetch(ctx, &n).await?;
     ctx.check(
         &["LNK-012"],

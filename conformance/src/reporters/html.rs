@@ -75,6 +75,20 @@ pub fn render(report: &RunReport) -> String {
         escape(&report.started_at),
         escape(&seconds(report.duration_ms))
     );
+    if report.options.insecure {
+        let _ = writeln!(
+            out,
+            "<p class=\"verdict fail\"><strong>INSECURE</strong>: the target's TLS certificate was \
+             not verified (--insecure)</p>"
+        );
+    }
+    if let Some(cert) = &report.options.client_certificate {
+        let _ = writeln!(
+            out,
+            "<p class=\"meta\">TLS client certificate: {}</p>",
+            escape(cert)
+        );
+    }
     let verdict = &report.verdict;
     let _ = writeln!(
         out,

@@ -97,6 +97,19 @@ pub fn render(report: &RunReport, options: HumanOptions) -> String {
         report.started_at,
         seconds(report.duration_ms)
     );
+    if report.options.insecure {
+        let _ = writeln!(
+            out,
+            "{}",
+            painter.paint(
+                "INSECURE: the target's TLS certificate was not verified (--insecure)",
+                Style::new().bold().red()
+            )
+        );
+    }
+    if let Some(cert) = &report.options.client_certificate {
+        let _ = writeln!(out, "TLS client certificate: {}", terminal_safe(cert));
+    }
     for (group, tests) in tests_by_group(report) {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", painter.paint(&group_heading(group), bold));

@@ -1,4 +1,5 @@
-//! A fixed, hand-built run report shared by the integration tests.
+//! A fixed, hand-built run report shared by the integration tests, and readers of run
+//! reports.
 
 #![allow(dead_code)]
 
@@ -20,6 +21,7 @@ pub(crate) fn sample_report() -> RunReport {
             skip: vec!["INF-*".to_owned()],
             timeout_ms: 10_000,
             header_names: vec!["X-Auth-Token".to_owned()],
+            ..RunOptions::default()
         },
     );
     report.tool = Tool {
@@ -185,4 +187,27 @@ fn tests() -> Vec<TestResult> {
             ],
         ),
     ]
+}
+
+/// The requirement ids whose combined outcome in `report` is `outcome`.
+pub(crate) fn requirements_with(
+    report: &RunReport,
+    outcome: Outcome,
+) -> std::collections::BTreeSet<String> {
+    report
+        .requirements
+        .iter()
+        .filter(|r| r.outcome == Some(outcome))
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+/// The first check of `report` naming requirement `id`.
+pub(crate) fn check_of<'r>(report: &'r RunReport, id: &str) -> &'r CheckResult {
+    report
+        .tests
+        .iter()
+        .flat_map(|t| &t.checks)
+        .find(|c| c.requirements.iter().any(|r| r == id))
+        .unwrap_or_else(|| panic!("no check names {id}"))
 }

@@ -32,6 +32,11 @@ pub(crate) type Hook = Arc<dyn Fn(Server, Request<Bytes>) -> Reply + Send + Sync
 /// The reference server as the self-test builds it: the infrastructure model with the CRTP
 /// templates and two os templates, simulated actions.
 pub(crate) fn reference(version: OcciVersion) -> Server {
+    reference_at(version, BASE)
+}
+
+/// [`reference`] serving at `base` (its locations are absolute URLs under it).
+pub(crate) fn reference_at(version: OcciVersion, base: &str) -> Server {
     let mut registry = Registry::new(version);
     infrastructure::register(&mut registry).unwrap();
     infrastructure::register_crtp_templates(&mut registry).unwrap();
@@ -47,7 +52,7 @@ pub(crate) fn reference(version: OcciVersion) -> Server {
     Occi::builder()
         .registry(registry)
         .actions(SimulatedActions)
-        .base_url(BASE)
+        .base_url(base)
         .unwrap()
         .build()
         .unwrap()

@@ -877,7 +877,69 @@ pub(crate) fn mutants() -> Vec<Mutant> {
         )
         .both(&["HTP-010"]),
         delete_root_wipes(),
+        // ---- Filters and their Content-Type --------------------------------------------
+        Mutant::new(
+            "filters-only-with-text-occi",
+            "filter header fields are ignored unless the request says Content-Type: text/occi \
+             (PySSF); the suite sends it with every filter, so nothing fails",
+            request(|req| {
+                if req.method() == Method::GET
+                    && media_type_of(req.headers()) != "text/occi"
+                {
+                    strip_filters(req);
+                }
+            }),
+        )
+        .both(&[]),
+        Mutant::new(
+            "filters-ignored",
+            "filter header fields are ignored on every GET, whatever the Content-Type",
+            request(|req| {
+                if req.method() == Method::GET {
+                    strip_filters(req);
+                }
+            }),
+        )
+        .v12(&[
+            "QI-011", "QI-013", "COL-005", "COL-006", "COL-007", "COL-009", "COL-017",
+        ])
+        .v11(&[
+            "QI-011", "QI-012", "QI-013", "COL-005", "COL-006", "COL-007", "COL-017",
+        ]),
+        // ---- The JSON schema, independent of occi-render's parser ------------------------
+        Mutant::new(
+            "json-link-id-only-in-attributes",
+            "OCCI 1.2: a JSON Link rendering gives its id only as the occi.core.id attribute \
+             (renderings that carry core attributes do): occi-render reads the id from there, \
+             even strictly; the schema's link requires the id member",
+            response(|seen, r| {
+                if seen.is(&Method::GET) {
+                    edit_json(r, |v| {
+                        if v.get("kind").is_some()
+                            && v.get("source").is_some()
+                            && let Some(id) = v.as_object_mut().and_then(|o| o.remove("id"))
+                        {
+                            let attributes = v
+                                .as_object_mut()
+                                .expect("an object")
+                                .entry("attributes")
+                                .or_insert_with(|| serde_json::json!({}));
+                            if let Some(attributes) = attributes.as_object_mut() {
+                                attributes.insert("occi.core.id".to_owned(), id);
+                            }
+                        }
+                    });
+                }
+            }),
+        )
+        .v12(&["JSN-001"]),
     ]
+}
+
+/// Removes the filter header fields (`Category`, `X-OCCI-Attribute`) of a request.
+fn strip_filters(req: &mut Request<Bytes>) {
+    req.headers_mut().remove("category");
+    req.headers_mut().remove("x-occi-attribute");
 }
 
 /// The media type of a request's `Content-Type`, without parameters (empty if absent).

@@ -289,7 +289,10 @@ impl<S: Store, A: ActionHandler> Occi<S, A> {
                 entity.kind()
             )));
         };
+        let asked = entity.id().cloned();
         let (id, location) = self.place(ctx, &entity, &kind_location, at).await?;
+        // A proposal is honoured only when it survives placement (another tenant's id is not).
+        let proposed = asked.as_ref() == Some(&id);
         set_identity(&mut entity, id, &location);
         let links = Self::prepare_inline_links(ctx, &mut entity, &location)?;
         let mut referenced: Vec<Location> = Vec::new();

@@ -6,7 +6,8 @@
 //! * [`Profile::Text`] generates only what text/plain and text/occi can carry: no list or map
 //!   values, no control characters in strings, entity and link locations always present
 //!   (action links and `self` need them), inline links with a `target_kind` (their `rel`)
-//!   and a source equal to the owning resource's location, attribute definitions of type
+//!   and a source equal to the owning resource's location and no attribute named `rel`,
+//!   `self` or `category` (they would read as the link-value's parameters), attribute definitions of type
 //!   String without default, description, pattern or range (the text grammar has only
 //!   `{immutable}` and `{required}`), no `Mixin.applies` and at most one `depends`
 //!   (T12 §5.5.2), and Actions without their own location.
@@ -220,6 +221,9 @@ pub fn resource(profile: Profile, version: OcciVersion) -> impl Strategy<Value =
                         if profile == Profile::Text {
                             l.source.clone_from(&location);
                             l.actions.clear();
+                            // `rel`, `self` and `category` are link-value parameters.
+                            l.attributes
+                                .retain(|n, _| !matches!(n.as_str(), "rel" | "self" | "category"));
                             if l.target_kind.is_none() {
                                 l.target_kind = Some(kind.clone());
                             }

@@ -340,3 +340,21 @@ fn list_values_cannot_render() {
     assert!(!text::can_render(&e));
     assert!(!plain::render_entity(&e).contains("a.l"));
 }
+
+#[test]
+fn inline_link_attributes_named_like_link_parameters_cannot_render() {
+    let input = include_str!("../../vectors/text-plain/spec-entity.input");
+    for name in ["rel", "self", "category"] {
+        let mut e = inverse(input);
+        let Entity::Resource(r) = &mut e else {
+            panic!("the vector is a Resource")
+        };
+        r.links[0]
+            .attributes
+            .insert(name.parse().unwrap(), AttributeValue::String(String::new()));
+        assert!(!text::can_render(&e), "{name}");
+        let rendered = plain::render_entity(&e);
+        assert!(!rendered.contains(&format!("; {name}=\"\"")), "{name}");
+        plain::parse_entity(&rendered, &strict(), None).expect("what is rendered parses");
+    }
+}

@@ -113,7 +113,8 @@
 //! `occi.core.source`, `occi.core.target`, `occi.core.source.kind`, `occi.core.target.kind`
 //! (Links), then every other attribute by name. What text cannot express (List and Map
 //! values, control characters in strings, actions of an entity without location, an inline
-//! link without target) is left out, control characters are replaced by U+FFFD, and
+//! link without target, an inline link attribute named `rel`, `self` or `category`, which
+//! would read as the `link-value` parameter of that name) is left out, control characters are replaced by U+FFFD, and
 //! [`can_render`] tells whether anything would be lost, so that a server can answer 406.
 
 mod convert;

@@ -433,11 +433,17 @@ fn inline_link(o: &mut impl Out, owner: Option<&Location>, l: &Link) {
         out.push('"');
     }
     for (n, v) in &l.attributes {
-        if v.is_text_renderable() {
+        if v.is_text_renderable() && !is_link_value_parameter(n.as_str()) {
             link_param(out, n.as_str(), v);
         }
     }
     o.end();
+}
+
+/// Whether an inline link's attribute `name` would read as one of `link-value`'s own
+/// parameters (`rel`, `self`, `category`), which the text rendering cannot tell apart from it.
+pub(crate) fn is_link_value_parameter(name: &str) -> bool {
+    matches!(name, "rel" | "self" | "category")
 }
 
 fn attr_line(o: &mut impl Out, name: &str, v: &AttributeValue) {
@@ -643,7 +649,13 @@ pub(crate) fn can_render_entity(e: &Entity) -> bool {
                 && opt_ok(r.summary.as_ref())
                 && attrs_ok(&r.attributes)
                 && r.links.iter().all(|l| {
-                    l.target.is_some() && opt_ok(l.title.as_ref()) && attrs_ok(&l.attributes)
+                    l.target.is_some()
+                        && opt_ok(l.title.as_ref())
+                        && attrs_ok(&l.attributes)
+                        && !l
+                            .attributes
+                            .keys()
+                            .any(|n| is_link_value_parameter(n.as_str()))
                 })
         }
         Entity::Link(l) => opt_ok(l.title.as_ref()) && attrs_ok(&l.attributes),

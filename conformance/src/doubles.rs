@@ -728,7 +728,7 @@ impl Doubles {
                 Vec::new(),
             ),
             app: None,
-            answered: Some("accepted".to_owned()),
+            answered: Some(format!("accepted for tenant {tenant}")),
         }
     }
 
@@ -1042,12 +1042,6 @@ impl Doubles {
                 let action = query.strip_prefix("action=").map(str::to_owned);
                 match action.as_deref() {
                     None => {
-                        if sent.is_empty() {
-                            return Handled::plain(
-                                StatusCode::BAD_REQUEST,
-                                "An update needs X-OCCI-Attribute.",
-                            );
-                        }
                         merge(&mut o.attributes, sent);
                         o.stack = Some(("UPDATE", Instant::now()));
                         render(o, StatusCode::OK)

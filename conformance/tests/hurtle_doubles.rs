@@ -3,6 +3,9 @@
 //! SM with its outgoing calls rewritten by a forward proxy between it and the doubles — fails
 //! exactly the requirement ids it declares, with no harness error.
 
+// The set-up of the doubles, the SM and the run reads best in one piece.
+#![allow(clippy::too_many_lines)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -179,17 +182,35 @@ async fn proxy(mutation: Mutation, cc: String) -> String {
 /// The sm profile with doubles against occi-hurtle's SM, its calls rewritten by `mutation`
 /// (none: no proxy at all).
 async fn run(mutation: Option<Mutation>) -> (RunReport, Doubles) {
-    run_with(mutation, true).await
+    run_with(mutation, Judge::Doubles).await
 }
 
-/// [`run`], the suite told about the doubles (`--doubles`) only if `judged`.
-async fn run_with(mutation: Option<Mutation>, judged: bool) -> (RunReport, Doubles) {
+/// What the suite is told about the doubles the SM is pointed at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Judge {
+    /// `--doubles` names them.
+    Doubles,
+    /// No `--doubles`.
+    Nothing,
+    /// `--doubles` names other doubles, which the SM never calls.
+    Elsewhere,
+}
+
+/// [`run`], the suite told about the doubles as `judge` says.
+async fn run_with(mutation: Option<Mutation>, judge: Judge) -> (RunReport, Doubles) {
     let doubles = Doubles::start("127.0.0.1:0").await.unwrap();
     doubles.accept_only(["t".to_owned()]);
+    let peers = if judge == Judge::Elsewhere {
+        let peers = Doubles::start("127.0.0.1:0").await.unwrap();
+        peers.accept_only(["t".to_owned()]);
+        peers
+    } else {
+        doubles.clone()
+    };
     let transport = match mutation {
         None => occi_client::HttpTransport::without_proxy(),
         Some(m) => {
-            let url = proxy(m, doubles.address().to_string()).await;
+            let url = proxy(m, peers.address().to_string()).await;
             occi_client::HttpTransport::with_proxy(&url, "")
         }
     };
@@ -200,7 +221,7 @@ async fn run_with(mutation: Option<Mutation>, judged: bool) -> (RunReport, Doubl
         )])))
     } else {
         TokenCheck::Keystone(Box::new(
-            occi_server::auth::KeystoneV2::new(&doubles.keystone_url())
+            occi_server::auth::KeystoneV2::new(&peers.keystone_url())
                 .unwrap()
                 .cache_capacity(0),
         ))
@@ -214,10 +235,10 @@ async fn run_with(mutation: Option<Mutation>, judged: bool) -> (RunReport, Doubl
                 "service_attributes": {"mcn.endpoint.p3": "immutable"}}"#,
             )
             .unwrap(),
-            cc_url: doubles.cc_url(),
+            cc_url: peers.cc_url(),
             cc_credentials: ("sm".to_owned(), "pw".to_owned()),
             bundle: "occi-hurtle/so".to_owned(),
-            design_uri: doubles.keystone_url(),
+            design_uri: peers.keystone_url(),
             params: ServiceParams::from_json(
                 r#"{"activate": [{"name": "activate.integer", "type": "number", "value": 1}],
                     "deploy": [{"name": "deploy.string", "type": "string", "value": "d"}]}"#,
@@ -271,7 +292,7 @@ async fn run_with(mutation: Option<Mutation>, judged: bool) -> (RunReport, Doubl
         compat: true,
         tenant_b: Some("other".to_owned()),
         lifecycle_timeout: Duration::from_secs(5),
-        doubles: judged.then(|| doubles.clone()),
+        doubles: (judge != Judge::Nothing).then(|| doubles.clone()),
         end_user: EndUser::from_headers([("X-Auth-Token", "t"), ("X-Tenant-Name", "demo")]),
         ..HurtleOptions::default()
     };
@@ -280,6 +301,7 @@ async fn run_with(mutation: Option<Mutation>, judged: bool) -> (RunReport, Doubl
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
     doubles.stop();
+    peers.stop();
     (report, doubles)
 }
 
@@ -341,7 +363,7 @@ fn the_hurtle_sm_passes_every_client_requirement_with_the_doubles() {
 #[test]
 fn without_doubles_the_client_requirements_are_skipped() {
     let rt = runtime();
-    let (report, _) = rt.block_on(run_with(None, false));
+    let (report, _) = rt.block_on(run_with(None, Judge::Nothing));
     let skipped = ids(&report, &[Outcome::Skip]);
     for id in ["SM-017", "SM-018", "SM-019", "SM-020", "SM-021"] {
         assert!(skipped.contains(id), "{id}: {skipped:?}");
@@ -355,6 +377,24 @@ fn without_doubles_the_client_requirements_are_skipped() {
     assert!(
         !reasons.is_empty() && reasons.iter().all(|m| *m == "needs --doubles"),
         "{reasons:?}"
+    );
+}
+
+#[test]
+fn an_sm_pointed_elsewhere_fails_the_client_requirements_saying_so() {
+    let rt = runtime();
+    let (report, _) = rt.block_on(run_with(None, Judge::Elsewhere));
+    let failed = ids(&report, &[Outcome::Fail, Outcome::Warn]);
+    let expected: BTreeSet<String> = ["SM-017", "SM-018", "SM-019", "SM-020", "SM-021"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    assert_eq!(failed, expected, "{}", failures(&report));
+    assert!(ids(&report, &[Outcome::Error]).is_empty());
+    let messages = failures(&report);
+    assert!(
+        messages.contains("the SM never called the CC double"),
+        "{messages}"
     );
 }
 

@@ -1110,6 +1110,13 @@ fn keystone_check(ctx: &mut Ctx, doubles: &Doubles) {
         }
     };
     let requests: usize = sent.values().sum();
+    if requests == 0 {
+        ctx.skip(
+            &["SM-021"],
+            "no request carried both X-Auth-Token and X-Tenant-Name (give them with --header)",
+        );
+        return;
+    }
     let mut short = Vec::new();
     let mut seen = Vec::new();
     for ((token, tenant), n) in &sent {
@@ -1131,7 +1138,7 @@ fn keystone_check(ctx: &mut Ctx, doubles: &Doubles) {
     }
     ctx.check(
         &["SM-021"],
-        short.is_empty() && requests > 0,
+        short.is_empty(),
         if short.is_empty() {
             format!("each of the {requests} end-user requests with a token and tenant was verified through POST /v2.0/tokens")
         } else {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Hurtle end to end: occi-hurtle cc and sm on loopback; an app (an SO child process) created,
 # driven and deleted as Hurtle's SM does; a service instance created, provisioned, updated and
-# deleted through the SM; the cc, so and sm profiles with every MUST passing; no SO process
-# outlives its app, its instance or the CC. Expects curl (installed by .ci/run).
+# deleted through the SM; the cc, so and sm profiles with every MUST passing, the sm profile
+# also against an SM pointed at the suite's recording doubles (SM-017 to SM-021); no SO
+# process outlives its app, its instance or the CC. Expects curl (installed by .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -118,5 +119,27 @@ wait "$cc_pid"
 trap - EXIT
 if kill -0 "$child" 2>/dev/null; then echo "SO $child outlived the CC"; exit 1; fi
 grep -q 'shutting down' target/hurtle-cc.log
+
+echo "--> the sm profile against an SM pointed at the suite's recording doubles"
+# The doubles (CC, one SO per app, Keystone v2 under /v2.0) listen once the suite starts; the
+# SM reaches its CC and Keystone only when asked, so it can start first.
+doubles=127.0.0.1:18950
+sm2="http://127.0.0.1:18903"
+"$bin/occi-hurtle" sm --listen 127.0.0.1:18903 --manifest hurtle/examples/sample_so.json \
+  --cc "http://$doubles" --cc-user sm --cc-password secret \
+  --keystone "http://$doubles/v2.0" --keystone-cache 0 \
+  --activate-ms 50 --deploy-ms 50 --provision-ms 50 --update-ms 50 > target/hurtle-sm-doubles.log 2>&1 &
+sm2_pid=$!
+trap 'kill "$sm2_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$sm2/-/" || true)" != 000 ] && break
+  sleep 0.2
+done
+"$bin/occi-conformance" run "$sm2" --profile sm --allow-mutation --compat hurtle \
+  --doubles "$doubles" --header 'X-Auth-Token: t' --header 'X-Tenant-Name: demo' \
+  --tenant-b other --lifecycle-timeout 20 --junit target/conformance-sm-doubles.xml
+kill -TERM "$sm2_pid"
+wait "$sm2_pid"
+trap - EXIT
 
 echo "Hurtle end to end passed in $(( $(date +%s) - started )) s"

@@ -14,6 +14,7 @@
 //!   Schema, independent of occi-render's parser;
 //! - [`runner`]: discovery, the plan, the context tests run in, clean-up and the run report;
 //! - [`checks`]: the tests, each a sequence of checks naming the requirement ids they verify;
+//! - [`doubles`]: recording doubles of a Hurtle SM's CC, SOs and Keystone;
 //! - [`lint`]: offline validation of a captured message, with caret diagnostics.
 //!
 //! ```no_run
@@ -31,6 +32,7 @@
 
 pub mod catalogue;
 pub mod checks;
+pub mod doubles;
 pub mod exchange;
 pub mod glob;
 pub mod lint;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{HeaderName, HeaderValue};
+use occi_conformance::doubles::Doubles;
 use occi_conformance::lint::{self, LintModel, LintOptions, Media};
 use occi_conformance::occi_model;
 use occi_conformance::outcome::TestResult;
@@ -54,6 +55,25 @@ enum Command {
     /// response as captured.
     #[command(after_help = EXIT_CODES)]
     Lint(LintArgs),
+    /// Serve only the recording doubles of a Hurtle SM's peers (a CC that starts an SO double
+    /// per app, and Keystone v2), printing every call they receive as a JSON line on standard
+    /// output until stopped: start an SM against them with --cc http://ADDR and
+    /// --keystone http://ADDR/v2.0.
+    #[allow(clippy::doc_markdown)]
+    Doubles(DoublesArgs),
+}
+
+// The doc comments are the --help text.
+#[allow(clippy::doc_markdown)]
+#[derive(Debug, clap::Args)]
+struct DoublesArgs {
+    /// Where the CC double (and the Keystone double, under /v2.0) listen, e.g. 127.0.0.1:19000.
+    #[arg(long, value_name = "ADDR")]
+    listen: String,
+    /// Accept only this token at the Keystone double (repeatable); by default any token but
+    /// "invalid" is accepted.
+    #[arg(long = "token", value_name = "TOKEN")]
+    tokens: Vec<String>,
 }
 
 // These doc comments are the --help text, printed as they are, not Markdown; the flags are
@@ -129,6 +149,13 @@ struct RunArgs {
     /// seconds; the observed state sequence is reported with timings.
     #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
     lifecycle_timeout: f64,
+    /// Serve recording doubles of the SM's peers at ADDR (e.g. 127.0.0.1:19000) before any
+    /// check: a CC (one SO double per app) and Keystone v2 under /v2.0. Start the SM under
+    /// test with --cc http://ADDR and --keystone http://ADDR/v2.0 (both printed on standard
+    /// error); the sm profile then judges its calls to them (SM-017 to SM-021, skipped
+    /// without this option). The Keystone double accepts only the --header X-Auth-Token.
+    #[arg(long, value_name = "ADDR")]
+    doubles: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -225,6 +252,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report(&args).map(|()| 0),
         Command::Run(args) => run(&args),
         Command::Lint(args) => lint(&args),
+        Command::Doubles(args) => doubles(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -367,6 +395,26 @@ fn tls_options(args: &RunArgs) -> Result<TlsOptions, UsageError> {
     Ok(tls)
 }
 
+/// The options of the Hurtle profiles; the end user's token and tenant are the values of the
+/// `--header`s `X-Auth-Token` and `X-Tenant-Name`.
+fn hurtle_options(
+    args: &RunArgs,
+    headers: &[(HeaderName, HeaderValue)],
+) -> occi_conformance::checks::hurtle::HurtleOptions {
+    let end_user = occi_conformance::checks::hurtle::EndUser::from_headers(
+        headers
+            .iter()
+            .filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v))),
+    );
+    occi_conformance::checks::hurtle::HurtleOptions {
+        compat: args.compat.is_some(),
+        tenant_b: args.tenant_b.clone(),
+        lifecycle_timeout: Duration::from_secs_f64(args.lifecycle_timeout),
+        end_user,
+        ..occi_conformance::checks::hurtle::HurtleOptions::default()
+    }
+}
+
 fn run(args: &RunArgs) -> Result<u8, UsageError> {
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
         return Err(UsageError(
@@ -384,12 +432,7 @@ fn run(args: &RunArgs) -> Result<u8, UsageError> {
             "--lifecycle-timeout must be a positive number of seconds".to_owned(),
         ));
     }
-    let hurtle = occi_conformance::checks::hurtle::HurtleOptions {
-        compat: args.compat.is_some(),
-        tenant_b: args.tenant_b.clone(),
-        lifecycle_timeout: Duration::from_secs_f64(args.lifecycle_timeout),
-        ..occi_conformance::checks::hurtle::HurtleOptions::default()
-    };
+    let mut hurtle = hurtle_options(args, &headers);
     let config = RunConfig {
         target: args.url.trim_end_matches('/').to_owned(),
         profiles: args.profile.clone(),
@@ -411,6 +454,13 @@ fn run(args: &RunArgs) -> Result<u8, UsageError> {
         .build()
         .map_err(|e| UsageError(format!("cannot start the runtime: {e}")))?;
     let report = runtime.block_on(async {
+        if let Some(address) = &args.doubles {
+            let doubles = start_doubles(address).await?;
+            if let Some(token) = &hurtle.end_user.token {
+                doubles.accept_only([token.clone()]);
+            }
+            hurtle.doubles = Some(doubles);
+        }
         let transport = HttpTransport::with_tls(&config.target, timeout, headers, &tls)
             .map_err(|e| UsageError(e.to_string()))?;
         let tty = std::io::stderr().is_terminal();
@@ -463,6 +513,53 @@ fn run(args: &RunArgs) -> Result<u8, UsageError> {
         .write_all(text.as_bytes())
         .map_err(|e| UsageError(format!("cannot write output: {e}")))?;
     Ok(report.verdict.exit_code)
+}
+
+/// Starts the doubles at `address` and says on standard error what to point the SM at.
+async fn start_doubles(address: &str) -> Result<Doubles, UsageError> {
+    let doubles = Doubles::start(address)
+        .await
+        .map_err(|e| UsageError(format!("--doubles {address}: cannot listen: {e}")))?;
+    let mut err = anstream::stderr();
+    let _ = writeln!(
+        err,
+        "doubles: CC northbound URL {} (occi-hurtle sm --cc {})",
+        doubles.cc_url(),
+        doubles.cc_url()
+    );
+    let _ = writeln!(
+        err,
+        "doubles: Keystone v2 URL {} (occi-hurtle sm --keystone {})",
+        doubles.keystone_url(),
+        doubles.keystone_url()
+    );
+    Ok(doubles)
+}
+
+fn doubles(args: &DoublesArgs) -> Result<u8, UsageError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| UsageError(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async {
+        let doubles = start_doubles(&args.listen).await?;
+        if !args.tokens.is_empty() {
+            doubles.accept_only(args.tokens.iter().cloned());
+        }
+        let mut printed = 0;
+        loop {
+            let changed = doubles.changed();
+            for call in doubles.calls_after(printed) {
+                printed = call.seq;
+                let line = serde_json::to_string(&call).expect("a call serialises");
+                let mut out = std::io::stdout().lock();
+                writeln!(out, "{line}")
+                    .and_then(|()| out.flush())
+                    .map_err(|e| UsageError(format!("cannot write output: {e}")))?;
+            }
+            changed.await;
+        }
+    })
 }
 
 fn media(name: &str) -> Result<Media, UsageError> {

@@ -393,6 +393,9 @@ pub struct Ctx {
     counter: u32,
     /// The options of the Hurtle profiles.
     pub hurtle: HurtleOptions,
+    /// The `X-Auth-Token` and `X-Tenant-Name` values of every request sent so far (as far as
+    /// they are known: extra headers count as [`HurtleOptions::end_user`]).
+    pub sent_identities: Vec<(Option<String>, Option<String>)>,
 }
 
 impl std::fmt::Debug for Ctx {
@@ -545,9 +548,37 @@ impl Ctx {
     /// Sends a request, recording the exchange and watching the response.
     pub async fn send(&mut self, req: Req) -> Result<Resp, Abort> {
         let expect_5xx = req.expect_5xx;
+        let identity = self.identity_of(&req);
+        self.sent_identities.push(identity);
         let resp = send_raw(&*self.transport, self.disc.version, &self.header_names, req).await?;
         self.watch_response(&resp, expect_5xx);
         Ok(resp)
+    }
+
+    /// The `X-Auth-Token` and `X-Tenant-Name` values `req` goes with.
+    fn identity_of(&self, req: &Req) -> (Option<String>, Option<String>) {
+        let value = |name: &str, extra: &Option<String>| {
+            req.headers
+                .iter()
+                .rev()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+                .or_else(|| {
+                    let lower = name.to_ascii_lowercase();
+                    let sent = !req.without_extra_headers
+                        && !req.replaced_extra_headers.contains(&lower)
+                        && self
+                            .header_names
+                            .iter()
+                            .any(|n| n.eq_ignore_ascii_case(name));
+                    if sent { extra.clone() } else { None }
+                })
+        };
+        let user = &self.hurtle.end_user;
+        (
+            value("x-auth-token", &user.token),
+            value("x-tenant-name", &user.tenant),
+        )
     }
 
     /// Sends `HEAD path` on a connection of its own and reads what comes back on the wire
@@ -942,6 +973,7 @@ pub async fn run_with_hurtle(
         counter: 0,
         hurtle,
         disc,
+        sent_identities: Vec::new(),
     };
     let discovery = ctx.disc.response.clone();
     ctx.watch_response(&discovery, false);

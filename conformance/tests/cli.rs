@@ -63,7 +63,7 @@ fn list_shows_the_catalogue_with_coverage() {
         "{text}"
     );
     assert!(
-        text.contains("by status: automated 246, not-yet 12"),
+        text.contains("by status: automated 251, not-yet 7"),
         "{text}"
     );
     assert!(text.contains("by group:  QI 27, ENT 31,"));
@@ -301,4 +301,54 @@ fn lint_re_renders() {
     );
     let output = run(&["lint", "--to", "text/occi", good.to_str().unwrap()]);
     assert!(stdout(&output).contains("X-OCCI-Attribute: occi.core.title=\"web\""));
+}
+
+#[test]
+fn the_doubles_are_documented_and_print_each_call_as_a_json_line() {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let text = stdout(&run(&["run", "--help"]));
+    assert!(text.contains("--doubles <ADDR>"), "{text}");
+    let text = stdout(&run(&["doubles", "--help"]));
+    assert!(text.contains("--listen <ADDR>"), "{text}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_occi-conformance"))
+        .args(["doubles", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (mut cc, mut keystone) = (String::new(), String::new());
+    stderr.read_line(&mut cc).unwrap();
+    stderr.read_line(&mut keystone).unwrap();
+    assert!(cc.contains("CC northbound URL http://127.0.0.1:"), "{cc}");
+    assert!(keystone.contains("/v2.0"), "{keystone}");
+    let address = cc
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .unwrap()
+        .to_owned();
+    let body = r#"{"auth": {"token": {"id": "t"}, "tenantName": "demo"}}"#;
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /v2.0/tokens HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    let call: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(call["double"], "keystone", "{line}");
+    assert_eq!(call["method"], "POST");
+    assert_eq!(call["target"], "/v2.0/tokens");
+    assert_eq!(call["status"], 200);
+    assert_eq!(call["body"], body);
 }

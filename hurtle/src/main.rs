@@ -97,6 +97,10 @@ struct SmArgs {
     /// the --design-uri URL.
     #[arg(long, value_name = "URL", conflicts_with = "tokens")]
     keystone: Option<String>,
+    /// Seconds a Keystone verdict on a token is kept (0: ask Keystone on every request, as
+    /// Hurtle's SM does).
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    keystone_cache: u64,
     /// Milliseconds between polls of the CC app until it is active (Hurtle: 3000).
     #[arg(long, default_value_t = 3000)]
     activate_ms: u64,
@@ -274,10 +278,13 @@ async fn run(cli: Cli) -> std::io::Result<()> {
                     } else {
                         url
                     };
-                    TokenCheck::Keystone(Box::new(
-                        occi_server::auth::KeystoneV2::new(url)
-                            .map_err(|e| std::io::Error::other(e.to_string()))?,
-                    ))
+                    let keystone = occi_server::auth::KeystoneV2::new(url)
+                        .map_err(|e| std::io::Error::other(e.to_string()))?;
+                    TokenCheck::Keystone(Box::new(if args.keystone_cache == 0 {
+                        keystone.cache_capacity(0)
+                    } else {
+                        keystone.cache_ttl(Duration::from_secs(args.keystone_cache))
+                    }))
                 }
                 None => Tokens::new(args.tokens.into_iter().collect()).into(),
             };

@@ -316,6 +316,15 @@ pub static TESTS: &[TestDef] = &[
         true,
         hurtle::sm::lifecycle
     ),
+    // Not marked mutating: without --doubles it skips with that reason first.
+    test!(
+        "sm.clients",
+        "The SM as a client of its CC, SOs and Keystone, seen by recording doubles",
+        "SM",
+        ["SM-017", "SM-018", "SM-019", "SM-020", "SM-021"],
+        false,
+        hurtle::sm::clients
+    ),
     test!(
         "so.gate",
         "The SO refuses requests without X-Auth-Token or X-Tenant-Name",

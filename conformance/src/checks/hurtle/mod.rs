@@ -27,6 +27,37 @@ pub struct HurtleOptions {
     /// its own profile is named, since an SM, SO or CC is a different kind of target than a
     /// generic OCCI server.
     pub selected: Vec<Profile>,
+    /// The recording doubles of the SM's CC, SOs and Keystone (`--doubles`): the SM under
+    /// test is pointed at them, and SM-017 to SM-021 judge what they saw.
+    pub doubles: Option<crate::doubles::Doubles>,
+    /// The end user's token and tenant, as sent with every request (the values of the
+    /// `--header`s `X-Auth-Token` and `X-Tenant-Name`), to compare with what the SM passes
+    /// on to its SOs and to Keystone.
+    pub end_user: EndUser,
+}
+
+/// The end user's `X-Auth-Token` and `X-Tenant-Name` values, when given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EndUser {
+    /// The token.
+    pub token: Option<String>,
+    /// The tenant.
+    pub tenant: Option<String>,
+}
+
+impl EndUser {
+    /// The token and tenant among extra headers (`--header`), names compared without case.
+    pub fn from_headers<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut user = Self::default();
+        for (name, value) in headers {
+            if name.eq_ignore_ascii_case("x-auth-token") {
+                user.token = Some(value.to_owned());
+            } else if name.eq_ignore_ascii_case("x-tenant-name") {
+                user.tenant = Some(value.to_owned());
+            }
+        }
+        user
+    }
 }
 
 impl Default for HurtleOptions {
@@ -36,6 +67,8 @@ impl Default for HurtleOptions {
             tenant_b: None,
             lifecycle_timeout: Duration::from_mins(1),
             selected: Vec::new(),
+            doubles: None,
+            end_user: EndUser::default(),
         }
     }
 }

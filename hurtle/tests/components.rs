@@ -166,6 +166,54 @@ async fn the_so_goes_through_deploy_and_provision_as_the_sm_drives_it() {
     task.await.unwrap();
 }
 
+/// Hurtle's SM sends the create request's attributes with every SO call and appends an
+/// update's after them, unquoted (hurtle.md §1.5, §1.6 step 8): the same name twice, which
+/// PySSF reads as a dict (the last value wins).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_so_takes_the_last_value_of_an_attribute_the_sm_repeats() {
+    let timings = SimulatedTimings {
+        create: Duration::from_millis(1),
+        update: Duration::from_millis(1),
+        fail_create: false,
+    };
+    let so = StackSo::new(SimulatedStack::new(timings, Vec::new()));
+    let (base, stop, task) = start(so::service(so).unwrap()).await;
+    let url = format!("{base}/orchestrator/default");
+    let auth = [("X-Auth-Token", "t"), ("X-Tenant-Name", "demo")];
+    let kind = format!("orchestrator; scheme=\"{SERVICE}\"");
+    let mut h = auth.to_vec();
+    h.extend([
+        ("Category", kind.as_str()),
+        ("Content-Type", "text/occi"),
+        ("X-OCCI-Attribute", "mcn.endpoint.p4=first"),
+    ]);
+    assert_eq!(send(Method::PUT, &url, &h).await.status(), 201);
+    let deploy = format!("deploy; scheme=\"{SERVICE}\"");
+    let mut d = h.clone();
+    d[2] = ("Category", deploy.as_str());
+    let r = send(Method::POST, &format!("{url}?action=deploy"), &d).await;
+    assert_eq!(r.status(), 200, "{r:?}");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+
+    let mut u = auth.to_vec();
+    u.extend([
+        ("Content-Type", "text/occi"),
+        (
+            "X-OCCI-Attribute",
+            "mcn.endpoint.p4=first, mcn.endpoint.p4=second",
+        ),
+    ]);
+    let r = send(Method::POST, &url, &u).await;
+    assert_eq!(r.status(), 200, "{r:?}");
+    let mut occi = auth.to_vec();
+    occi.push(("Accept", "text/occi"));
+    let attrs = header(&send(Method::GET, &url, &occi).await, "x-occi-attribute");
+    assert!(attrs.contains("mcn.endpoint.p4=\"second\""), "{attrs}");
+    assert!(!attrs.contains("first"), "{attrs}");
+    stop.send(()).unwrap();
+    task.await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cc_runs_each_app_as_a_child_so_and_stops_it() {
     let program = std::path::PathBuf::from(env!("CARGO_BIN_EXE_occi-hurtle"));

@@ -395,6 +395,10 @@ pub enum DeviationKind {
     SkippedValue,
     /// A body that carries no OCCI data: `OK` (PySSF's answer to a text/occi request).
     NoContent,
+    /// An attribute given more than once in one message, of which the last value is read
+    /// (PySSF reads attributes into a dictionary; Hurtle's SM repeats a create attribute in
+    /// its updates).
+    RepeatedAttribute,
     /// Anything else the specifications' examples do and their grammar does not.
     Other,
 }

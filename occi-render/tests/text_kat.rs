@@ -358,3 +358,21 @@ fn inline_link_attributes_named_like_link_parameters_cannot_render() {
         plain::parse_entity(&rendered, &strict(), None).expect("what is rendered parses");
     }
 }
+
+#[test]
+fn a_repeated_attribute_is_read_with_its_last_value_leniently() {
+    let input = compute(
+        "X-OCCI-Attribute: occi.core.title=\"a\"\r\nX-OCCI-Attribute: occi.compute.cores=1\r\nX-OCCI-Attribute: occi.core.title=\"b\", occi.core.title=\"c\"\r\n",
+    );
+    let parsed = plain::parse_entity(&input, &lenient(), None).unwrap();
+    assert_eq!(parsed.value.title(), Some("c"));
+    let repeated: Vec<_> = parsed
+        .deviations
+        .iter()
+        .filter(|d| d.kind() == DeviationKind::RepeatedAttribute)
+        .map(|d| (d.position().line, d.position().column))
+        .collect();
+    assert_eq!(repeated, [(2, 19), (4, 19)], "{:?}", parsed.deviations);
+    let err = plain::parse_entity(&input, &strict(), None).unwrap_err();
+    assert!(err.to_string().contains("given twice"), "{err}");
+}

@@ -13,7 +13,6 @@
 //! SOs do, next to `occi.mcn.stack.state`, `occi.mcn.stack.id` (`uninitialized` and `N/A`
 //! before deploy) and the stack outputs. The resource belongs to the tenant that created it.
 
-mod last_wins;
 mod stack;
 
 use std::future::Future;
@@ -29,7 +28,6 @@ use occi_server::{
     Identity, InMemoryStore, NotImplemented, OcciService,
 };
 
-pub use last_wins::{LastAttributeWins, last_attribute_wins};
 pub use stack::{SimulatedStack, SimulatedTimings, Stack, StackStatus};
 
 use crate::attribute::{changed, set_text, value_text, values_as_text};
@@ -460,10 +458,8 @@ impl<T: ServiceOrchestrator> Backend for SoBackend<T> {
     }
 }
 
-/// The HTTP service of an SO: the [`HeaderGate`] in front of its OCCI core, behind the
-/// PySSF reading of a repeated attribute name ([`LastAttributeWins`]).
-pub type SoService =
-    LastAttributeWins<Authenticated<OcciService<InMemoryStore, NotImplemented>, HeaderGate>>;
+/// The HTTP service of an SO: the [`HeaderGate`] in front of its OCCI core.
+pub type SoService = Authenticated<OcciService<InMemoryStore, NotImplemented>, HeaderGate>;
 
 /// The OCCI core of an SO serving `so`.
 pub fn occi<T: ServiceOrchestrator>(
@@ -479,7 +475,5 @@ pub fn occi<T: ServiceOrchestrator>(
 /// The HTTP service of an SO serving `so`, ready for [`occi_server::serve`].
 pub fn service<T: ServiceOrchestrator>(so: T) -> Result<SoService, ConfigError> {
     use tower_layer::Layer as _;
-    Ok(LastAttributeWins::new(
-        AuthLayer::new(HeaderGate).layer(OcciService::new(occi(so)?)),
-    ))
+    Ok(AuthLayer::new(HeaderGate).layer(OcciService::new(occi(so)?)))
 }

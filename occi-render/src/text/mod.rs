@@ -86,7 +86,10 @@
 //!   ([`LineEnding`](crate::DeviationKind::LineEnding), rule `line-ending` when strict); in
 //!   a query interface response, one bad value of a field line holding several is skipped
 //!   ([`SkippedValue`](crate::DeviationKind::SkippedValue)), so rOCCI-server's query
-//!   interface with one malformed action scheme loses one action, not the document.
+//!   interface with one malformed action scheme loses one action, not the document; an
+//!   attribute given more than once in `X-OCCI-Attribute` is read with its last value, as
+//!   PySSF's dictionary reads it (Hurtle's SM repeats a create attribute in its updates),
+//!   one [`RepeatedAttribute`](crate::DeviationKind::RepeatedAttribute) per value dropped.
 //!
 //! # Entities
 //!

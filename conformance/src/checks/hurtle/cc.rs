@@ -269,10 +269,13 @@ pub(crate) async fn lifecycle(ctx: &mut Ctx) -> TestOutcome {
             list.summary(),
             &[&list],
         );
+        // As an SM sends it: text/occi, the Category in a header (PySSF reads an action
+        // request without a Content-Type as text/plain and fails on its empty body).
         let stop = ctx
             .send(
                 Req::post(format!("{path}?action=stop"))
                     .accept(Some("text/occi"))
+                    .content_type(Some("text/occi"))
                     .header(
                         "Category",
                         format!("stop; scheme=\"{APP_ACTION}\"; class=\"action\""),

@@ -388,6 +388,54 @@ pub fn can_render(entity: &Entity) -> bool {
     render::can_render_entity(entity)
 }
 
+/// Keeps only the last value of an attribute given more than once in `doc` (lenient only;
+/// strict reading refuses it when the document becomes a model value), one
+/// [`RepeatedAttribute`](crate::DeviationKind::RepeatedAttribute) deviation for each value
+/// dropped: PySSF reads attributes into a dictionary, and Hurtle's SM repeats a create
+/// attribute in its updates. Applied where a document becomes an entity or an action
+/// invocation, so a document read on its own keeps what was sent.
+fn last_attribute_wins(doc: &mut crate::Parsed<TextDocument>, options: &crate::ParseOptions) {
+    let attributes = &doc.value.attributes;
+    if options.is_strict() || attributes.len() < 2 {
+        return;
+    }
+    // A small list is compared pairwise; a long one through a set (no quadratic cost).
+    let repeated = if attributes.len() <= 16 {
+        attributes
+            .iter()
+            .enumerate()
+            .any(|(i, a)| attributes[i + 1..].iter().any(|b| b.name == a.name))
+    } else {
+        let mut seen = std::collections::HashSet::with_capacity(attributes.len());
+        !attributes.iter().all(|a| seen.insert(a.name.as_str()))
+    };
+    if !repeated {
+        return;
+    }
+    let mut last = std::collections::HashMap::with_capacity(attributes.len());
+    for (i, a) in attributes.iter().enumerate() {
+        last.insert(a.name.clone(), i);
+    }
+    let all = std::mem::take(&mut doc.value.attributes);
+    for (i, a) in all.into_iter().enumerate() {
+        if last.get(&a.name) == Some(&i) {
+            doc.value.attributes.push(a);
+        } else {
+            let message = format!(
+                "attribute {} is given again later in the message; the last value is read",
+                a.name
+            );
+            doc.deviations.push(crate::Deviation::new(
+                a.position,
+                crate::DeviationKind::RepeatedAttribute,
+                message,
+            ));
+        }
+    }
+    doc.deviations
+        .sort_by_key(|d| (d.position().line, d.position().column));
+}
+
 /// Puts `kind` first in `document` when it names no Kind: a partial update sends only what
 /// changes (H11 §3.4.4), and the Kind cannot change anyway.
 fn default_kind(document: &mut TextDocument, kind: &CategoryId) {

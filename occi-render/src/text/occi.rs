@@ -59,7 +59,8 @@ pub fn parse_entity(
     if let Some(registry) = registry {
         context = context.with_registry(registry);
     }
-    let doc = parse_document_in(headers, options, &context)?;
+    let mut doc = parse_document_in(headers, options, &context)?;
+    super::last_attribute_wins(&mut doc, options);
     let value = convert::entity(R, doc.value, registry)?;
     Ok(Parsed {
         value,
@@ -101,11 +102,12 @@ pub fn parse_action_invocation(
     headers: &HeaderMap,
     options: &ParseOptions,
 ) -> Result<Parsed<ActionInvocation>, ParseError> {
-    let doc = parse_document_in(
+    let mut doc = parse_document_in(
         headers,
         options,
         &ReadContext::new(Purpose::ActionInvocation),
     )?;
+    super::last_attribute_wins(&mut doc, options);
     let value = convert::action_invocation(R, doc.value)?;
     Ok(Parsed {
         value,
@@ -190,6 +192,7 @@ pub fn parse_entity_update(
     let context = ReadContext::new(Purpose::Entity).with_registry(registry);
     let mut doc = parse_document_in(map, options, &context)?;
     super::default_kind(&mut doc.value, kind);
+    super::last_attribute_wins(&mut doc, options);
     let value = convert::entity(R, doc.value, Some(registry))?;
     Ok(Parsed {
         value,

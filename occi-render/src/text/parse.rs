@@ -228,53 +228,7 @@ impl<'o, 'r> Collector<'o, 'r> {
             .sort_by_key(|d| (d.position().line, d.position().column));
     }
 
-    /// Keeps only the last value of an attribute given more than once (lenient only; strict
-    /// reading refuses it when the document becomes a model value), one deviation for each
-    /// value dropped.
-    fn repeated_attributes(&mut self) {
-        let attributes = &self.doc.attributes;
-        if self.options.is_strict() || attributes.len() < 2 {
-            return;
-        }
-        // A small list is compared pairwise; a long one through a set (no quadratic cost).
-        let repeated = if attributes.len() <= 16 {
-            attributes
-                .iter()
-                .enumerate()
-                .any(|(i, a)| attributes[i + 1..].iter().any(|b| b.name == a.name))
-        } else {
-            let mut seen = std::collections::HashSet::with_capacity(attributes.len());
-            !attributes.iter().all(|a| seen.insert(a.name.as_str()))
-        };
-        if !repeated {
-            return;
-        }
-        let mut last = std::collections::HashMap::with_capacity(attributes.len());
-        for (i, a) in attributes.iter().enumerate() {
-            last.insert(a.name.clone(), i);
-        }
-        let all = std::mem::take(&mut self.doc.attributes);
-        for (i, a) in all.into_iter().enumerate() {
-            if last.get(&a.name) == Some(&i) {
-                self.doc.attributes.push(a);
-            } else {
-                let message = format!(
-                    "attribute {} is given again later in the message; the last value is read",
-                    a.name
-                );
-                self.deviations.push(Deviation::new(
-                    a.position,
-                    DeviationKind::RepeatedAttribute,
-                    message,
-                ));
-            }
-        }
-        self.deviations
-            .sort_by_key(|d| (d.position().line, d.position().column));
-    }
-
     fn finish(mut self, rendering: Rendering) -> Result<Parsed<TextDocument>, ParseError> {
-        self.repeated_attributes();
         self.resolve_classes();
         match ParseError::from_diagnostics(rendering, self.diagnostics) {
             Some(e) => Err(e),

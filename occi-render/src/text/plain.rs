@@ -46,7 +46,8 @@ pub fn parse_entity(
     if let Some(registry) = registry {
         context = context.with_registry(registry);
     }
-    let doc = parse_document_in(input, options, &context)?;
+    let mut doc = parse_document_in(input, options, &context)?;
+    super::last_attribute_wins(&mut doc, options);
     let value = convert::entity(R, doc.value, registry)?;
     Ok(Parsed {
         value,
@@ -89,7 +90,8 @@ pub fn parse_action_invocation(
     input: &str,
     options: &ParseOptions,
 ) -> Result<Parsed<ActionInvocation>, ParseError> {
-    let doc = parse_document_in(input, options, &ReadContext::new(Purpose::ActionInvocation))?;
+    let mut doc = parse_document_in(input, options, &ReadContext::new(Purpose::ActionInvocation))?;
+    super::last_attribute_wins(&mut doc, options);
     let value = convert::action_invocation(R, doc.value)?;
     Ok(Parsed {
         value,
@@ -166,6 +168,7 @@ pub fn parse_entity_update(
     let context = ReadContext::new(Purpose::Entity).with_registry(registry);
     let mut doc = parse_document_in(input, options, &context)?;
     super::default_kind(&mut doc.value, kind);
+    super::last_attribute_wins(&mut doc, options);
     let value = convert::entity(R, doc.value, Some(registry))?;
     Ok(Parsed {
         value,

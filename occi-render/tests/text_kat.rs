@@ -376,3 +376,18 @@ fn a_repeated_attribute_is_read_with_its_last_value_leniently() {
     let err = plain::parse_entity(&input, &strict(), None).unwrap_err();
     assert!(err.to_string().contains("given twice"), "{err}");
 }
+
+/// Found by the `decode_text_contexts` fuzz target: a link with attributes but no `category`
+/// is read leniently (parameter order), and its rendering must still parse strictly, so the
+/// attributes the grammar cannot place are left out.
+#[test]
+fn a_link_without_category_renders_without_its_attributes() {
+    use occi_render::text::{Purpose, ReadContext};
+    let input = "Link: </network/1>; occi.x=\"y; z?action=a\"; rel=\"http://schemas.ogf.org/occi/infrastructure#network\"\r\n";
+    let context = ReadContext::new(Purpose::Entity);
+    let read = plain::parse_document_in(input, &lenient(), &context).unwrap();
+    assert_eq!(read.value.links[0].attributes.len(), 1);
+    let rendered = plain::render_document(&read.value);
+    assert!(!rendered.contains("occi.x"), "{rendered}");
+    plain::parse_document_in(&rendered, &strict(), &context).expect("the rendering is strict");
+}

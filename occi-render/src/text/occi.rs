@@ -149,7 +149,8 @@ fn headers(f: impl FnOnce(&mut Fields)) -> HeaderMap {
     map
 }
 
-/// Renders the structures of a document canonically.
+/// Renders the structures of a document canonically, leaving out what the grammar cannot
+/// carry, as [`super::plain::render_document`] does.
 pub fn render_document(document: &TextDocument) -> HeaderMap {
     headers(|o| render::document(o, document))
 }

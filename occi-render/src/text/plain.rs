@@ -122,7 +122,9 @@ pub fn parse_filter(input: &str, options: &ParseOptions) -> Result<Parsed<Filter
     })
 }
 
-/// Renders the structures of a document canonically.
+/// Renders the structures of a document canonically. What the grammar cannot carry is left
+/// out: the attributes of a link without `category`, and link attributes named `rel`, `self`
+/// or `category`.
 pub fn render_document(document: &TextDocument) -> String {
     let mut out = Lines::default();
     render::document(&mut out, document);

@@ -610,8 +610,14 @@ pub(crate) fn document(o: &mut impl Out, d: &TextDocument) {
             l.self_location.as_ref(),
             &l.categories,
         );
-        for (n, v) in &l.attributes {
-            link_param(out, n.as_str(), v);
+        // The link-value grammar carries attributes only after `category`, and one named
+        // like a link-value parameter would read as that parameter: neither can be written.
+        if !l.categories.is_empty() {
+            for (n, v) in &l.attributes {
+                if !is_link_value_parameter(n.as_str()) {
+                    link_param(out, n.as_str(), v);
+                }
+            }
         }
         o.end();
     }

@@ -1,6 +1,7 @@
 //! The `occi-server` binary as a child process on loopback: host names in `--listen`, the
-//! address named when it is taken, the access log without colour codes on a pipe, `--auth`
-//! (and the warning without it), `--hash-password`, and HTTPS with `--tls-cert`/`--tls-key`.
+//! address named when it is taken, the access log (without colour codes on a pipe, written
+//! while requests are served), `--auth` (and the warning without it), `--hash-password`, and
+//! HTTPS with `--tls-cert`/`--tls-key`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -110,6 +111,27 @@ fn a_host_name_listens_and_every_request_is_logged_without_colour() {
         log.contains("method=DELETE target=/nowhere/ status=404 micros="),
         "{log}"
     );
+}
+
+#[test]
+fn a_request_is_logged_while_the_server_runs_not_only_when_it_stops() {
+    let mut server = Server::start(&["--listen", "127.0.0.1:0"]);
+    let stderr = server.child.stderr.take().unwrap();
+    let (found, seen) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { return };
+            if line.contains("method=GET target=/-/ status=200") {
+                let _ = found.send(line);
+            }
+        }
+    });
+    let answer = http(server.port(), "GET", "/-/", &[]);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let line = seen.recv_timeout(std::time::Duration::from_mins(1));
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    assert!(line.is_ok(), "no access-log line while the server runs");
 }
 
 #[test]

@@ -178,7 +178,14 @@ impl Req {
     /// ("the client MUST specify the Content-Type text/occi"); a server may ignore filter
     /// headers sent without it.
     #[must_use]
-    pub fn filter(mut self, name: &str, value: impl Into<String>) -> Self {
+    pub fn filter(self, name: &str, value: impl Into<String>) -> Self {
+        self.occi_header(name, value)
+    }
+    /// Adds an OCCI header field (`Category`, `X-OCCI-Attribute`, `Link`) carrying the
+    /// request's data in the text/occi rendering, and says so: `Content-Type: text/occi`,
+    /// even without a body (PySSF reads a request without it as text/plain).
+    #[must_use]
+    pub fn occi_header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.occi_headers = true;
         self.content_type = Some("text/occi".to_owned());
         self.header(name, value)

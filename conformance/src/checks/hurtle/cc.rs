@@ -275,8 +275,7 @@ pub(crate) async fn lifecycle(ctx: &mut Ctx) -> TestOutcome {
             .send(
                 Req::post(format!("{path}?action=stop"))
                     .accept(Some("text/occi"))
-                    .content_type(Some("text/occi"))
-                    .header(
+                    .occi_header(
                         "Category",
                         format!("stop; scheme=\"{APP_ACTION}\"; class=\"action\""),
                     ),

@@ -6,6 +6,9 @@
 // The set-up of the doubles, the SM and the run reads best in one piece.
 #![allow(clippy::too_many_lines)]
 
+mod common;
+
+use common::{requirements_in, runtime};
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -305,23 +308,6 @@ async fn run_with(mutation: Option<Mutation>, judge: Judge) -> (RunReport, Doubl
     (report, doubles)
 }
 
-fn ids(report: &RunReport, outcomes: &[Outcome]) -> BTreeSet<String> {
-    report
-        .requirements
-        .iter()
-        .filter(|r| r.outcome.is_some_and(|o| outcomes.contains(&o)))
-        .map(|r| r.id.clone())
-        .collect()
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 fn failures(report: &RunReport) -> String {
     let mut out = String::new();
     for t in &report.tests {
@@ -339,13 +325,13 @@ fn the_hurtle_sm_passes_every_client_requirement_with_the_doubles() {
     let rt = runtime();
     for mutation in [None, Some(Mutation::None)] {
         let (report, doubles) = rt.block_on(run(mutation));
-        let bad = ids(&report, &[Outcome::Fail, Outcome::Warn, Outcome::Error]);
+        let bad = requirements_in(&report, &[Outcome::Fail, Outcome::Warn, Outcome::Error]);
         assert!(
             bad.is_empty(),
             "{mutation:?}: {bad:?}\n{}",
             failures(&report)
         );
-        let passed = ids(&report, &[Outcome::Pass]);
+        let passed = requirements_in(&report, &[Outcome::Pass]);
         for id in ["SM-017", "SM-018", "SM-019", "SM-020", "SM-021"] {
             assert!(
                 passed.contains(id),
@@ -364,7 +350,7 @@ fn the_hurtle_sm_passes_every_client_requirement_with_the_doubles() {
 fn without_doubles_the_client_requirements_are_skipped() {
     let rt = runtime();
     let (report, _) = rt.block_on(run_with(None, Judge::Nothing));
-    let skipped = ids(&report, &[Outcome::Skip]);
+    let skipped = requirements_in(&report, &[Outcome::Skip]);
     for id in ["SM-017", "SM-018", "SM-019", "SM-020", "SM-021"] {
         assert!(skipped.contains(id), "{id}: {skipped:?}");
     }
@@ -384,13 +370,13 @@ fn without_doubles_the_client_requirements_are_skipped() {
 fn an_sm_pointed_elsewhere_fails_the_client_requirements_saying_so() {
     let rt = runtime();
     let (report, _) = rt.block_on(run_with(None, Judge::Elsewhere));
-    let failed = ids(&report, &[Outcome::Fail, Outcome::Warn]);
+    let failed = requirements_in(&report, &[Outcome::Fail, Outcome::Warn]);
     let expected: BTreeSet<String> = ["SM-017", "SM-018", "SM-019", "SM-020", "SM-021"]
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
     assert_eq!(failed, expected, "{}", failures(&report));
-    assert!(ids(&report, &[Outcome::Error]).is_empty());
+    assert!(requirements_in(&report, &[Outcome::Error]).is_empty());
     let messages = failures(&report);
     assert!(
         messages.contains("the SM never called the CC double"),
@@ -432,8 +418,8 @@ fn every_doubles_mutant_fails_exactly_what_it_breaks() {
     let mut wrong = 0;
     for (mutation, what, breaks) in mutants {
         let (report, _) = rt.block_on(run(Some(mutation)));
-        let observed = ids(&report, &[Outcome::Fail, Outcome::Warn]);
-        let errors = ids(&report, &[Outcome::Error]);
+        let observed = requirements_in(&report, &[Outcome::Fail, Outcome::Warn]);
+        let errors = requirements_in(&report, &[Outcome::Error]);
         let declared: BTreeSet<String> = breaks.iter().map(|s| (*s).to_owned()).collect();
         let ok = observed == declared && errors.is_empty();
         if !ok {

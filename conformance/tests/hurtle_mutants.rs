@@ -6,6 +6,9 @@
 // The mutant table and the set-up of the three components read best in one piece each.
 #![allow(clippy::too_many_lines)]
 
+mod common;
+
+use common::{requirements_in, runtime};
 use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 use std::fmt::Write as _;
@@ -530,31 +533,14 @@ async fn run(profile: Profile, before: Before, after: After) -> RunReport {
     report
 }
 
-fn ids(report: &RunReport, outcomes: &[Outcome]) -> BTreeSet<String> {
-    report
-        .requirements
-        .iter()
-        .filter(|r| r.outcome.is_some_and(|o| outcomes.contains(&o)))
-        .map(|r| r.id.clone())
-        .collect()
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn the_hurtle_components_fail_nothing_with_compat_and_strict() {
     let rt = runtime();
     for profile in [Profile::So, Profile::Cc, Profile::Sm] {
         let report = rt.block_on(run(profile, pass, same));
-        let bad = ids(&report, &[Outcome::Fail, Outcome::Warn, Outcome::Error]);
+        let bad = requirements_in(&report, &[Outcome::Fail, Outcome::Warn, Outcome::Error]);
         assert!(bad.is_empty(), "{profile:?}: {bad:?}");
-        let passed = ids(&report, &[Outcome::Pass]);
+        let passed = requirements_in(&report, &[Outcome::Pass]);
         assert!(passed.len() >= 7, "{profile:?}: only {passed:?} passed");
     }
 }
@@ -566,8 +552,8 @@ fn every_hurtle_mutant_fails_exactly_what_it_breaks() {
     let mut wrong = 0;
     for m in mutants() {
         let report = rt.block_on(run(m.profile, m.before, m.after));
-        let observed = ids(&report, &[Outcome::Fail, Outcome::Warn]);
-        let errors = ids(&report, &[Outcome::Error]);
+        let observed = requirements_in(&report, &[Outcome::Fail, Outcome::Warn]);
+        let errors = requirements_in(&report, &[Outcome::Error]);
         let declared: BTreeSet<String> = m.breaks.iter().map(|s| (*s).to_owned()).collect();
         let ok = observed == declared && errors.is_empty();
         if !ok {

@@ -194,12 +194,30 @@ pub(crate) fn requirements_with(
     report: &RunReport,
     outcome: Outcome,
 ) -> std::collections::BTreeSet<String> {
+    requirements_in(report, &[outcome])
+}
+
+/// The ids of the requirements whose outcome is one of `outcomes`.
+pub(crate) fn requirements_in(
+    report: &RunReport,
+    outcomes: &[Outcome],
+) -> std::collections::BTreeSet<String> {
     report
         .requirements
         .iter()
-        .filter(|r| r.outcome == Some(outcome))
+        .filter(|r| r.outcome.is_some_and(|o| outcomes.contains(&o)))
         .map(|r| r.id.clone())
         .collect()
+}
+
+/// A two-worker tokio runtime, for tests that serve components and run the suite in one
+/// process.
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// The first check of `report` naming requirement `id`.

@@ -328,6 +328,13 @@ impl Handled {
             answered: None,
         }
     }
+    fn json(status: StatusCode, body: &serde_json::Value) -> Self {
+        Self {
+            response: respond(status, "application/json", body.to_string(), Vec::new()),
+            app: None,
+            answered: None,
+        }
+    }
     fn app(mut self, app: &str) -> Self {
         self.app = Some(app.to_owned());
         self
@@ -672,33 +679,16 @@ impl Doubles {
         let path = req.uri().path().trim_end_matches('/');
         if path == "/v2.0" && req.method() == Method::GET {
             let body = serde_json::json!({"version": {"id": "v2.0", "status": "stable"}});
-            return Handled {
-                response: respond(
-                    StatusCode::OK,
-                    "application/json",
-                    body.to_string(),
-                    Vec::new(),
-                ),
-                app: None,
-                answered: None,
-            };
+            return Handled::json(StatusCode::OK, &body);
         }
         if path != "/v2.0/tokens" || req.method() != Method::POST {
             return Handled::plain(StatusCode::NOT_FOUND, "The resource could not be found.");
         }
         let unauthorized = |why: &str| {
-            Handled {
-            response: respond(
-                StatusCode::UNAUTHORIZED,
-                "application/json",
-                serde_json::json!({"error": {"message": "The request you have made requires authentication.",
-                    "code": 401, "title": "Unauthorized"}})
-                .to_string(),
-                Vec::new(),
-            ),
-            app: None,
-            answered: Some(why.to_owned()),
-        }
+            let body = serde_json::json!({"error": {
+                "message": "The request you have made requires authentication.",
+                "code": 401, "title": "Unauthorized"}});
+            Handled::json(StatusCode::UNAUTHORIZED, &body).answered(why)
         };
         let Some((token, tenant)) = keystone_identity(req.body()) else {
             return unauthorized("refused: no token or tenantName");
@@ -720,16 +710,7 @@ impl Doubles {
                      "roles_links": []},
             "serviceCatalog": [],
             "metadata": {"is_admin": 0, "roles": []}}});
-        Handled {
-            response: respond(
-                StatusCode::OK,
-                "application/json",
-                body.to_string(),
-                Vec::new(),
-            ),
-            app: None,
-            answered: Some(format!("accepted for tenant {tenant}")),
-        }
+        Handled::json(StatusCode::OK, &body).answered(format!("accepted for tenant {tenant}"))
     }
 
     fn cc(&self, req: &Request<Bytes>) -> Handled {

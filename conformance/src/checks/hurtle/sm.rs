@@ -248,14 +248,7 @@ pub(crate) async fn lifecycle(ctx: &mut Ctx) -> TestOutcome {
         joined(&first, "x-occi-attribute"),
         &[&first],
     );
-    let observed = super::poll(
-        ctx,
-        &Req::get(url.as_str()).accept(Some("application/occi+json")),
-        "mcn.service.state",
-        &|s| s == "provision",
-        &|s| !STATES.contains(&s),
-    )
-    .await?;
+    let observed = until_provisioned(ctx, url.as_str()).await?;
     let ranks: Vec<usize> = observed
         .values()
         .iter()
@@ -763,14 +756,7 @@ async fn instance(
         .find(|c| c.double == Double::Cc && c.method == "POST" && c.path() == "/app/")
         .and_then(|c| c.app);
     if let (Some(url), Some(_)) = (&url, &app) {
-        super::poll(
-            ctx,
-            &Req::get(url.as_str()).accept(Some("application/occi+json")),
-            "mcn.service.state",
-            &|s| s == "provision",
-            &|s| !STATES.contains(&s),
-        )
-        .await?;
+        until_provisioned(ctx, url).await?;
     }
     Ok((url, app))
 }
@@ -1148,4 +1134,17 @@ fn keystone_check(ctx: &mut Ctx, doubles: &Doubles) {
         format!("{}; {} POST /v2.0/tokens in all", seen.join("; "), keystone.len()),
         &[],
     );
+}
+
+/// Polls the instance at `url` (its JSON rendering) until `mcn.service.state` is `provision`,
+/// or a state outside the lifecycle, and what was observed on the way.
+async fn until_provisioned(ctx: &mut Ctx, url: &str) -> Result<super::Observed, Abort> {
+    super::poll(
+        ctx,
+        &Req::get(url).accept(Some("application/occi+json")),
+        "mcn.service.state",
+        &|s| s == "provision",
+        &|s| !STATES.contains(&s),
+    )
+    .await
 }

@@ -547,6 +547,7 @@ fn doubles(args: &DoublesArgs) -> Result<u8, UsageError> {
             doubles.accept_only(args.tokens.iter().cloned());
         }
         let mut printed = 0;
+        let mut stop = std::pin::pin!(stop_signal());
         loop {
             let changed = doubles.changed();
             for call in doubles.calls_after(printed) {
@@ -557,9 +558,29 @@ fn doubles(args: &DoublesArgs) -> Result<u8, UsageError> {
                     .and_then(|()| out.flush())
                     .map_err(|e| UsageError(format!("cannot write output: {e}")))?;
             }
-            changed.await;
+            tokio::select! {
+                () = changed => {}
+                () = &mut stop => {
+                    doubles.stop();
+                    return Ok(0);
+                }
+            }
         }
     })
+}
+
+/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+    {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        return;
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn media(name: &str) -> Result<Media, UsageError> {

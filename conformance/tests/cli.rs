@@ -343,8 +343,14 @@ fn the_doubles_are_documented_and_print_each_call_as_a_json_line() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    child.kill().unwrap();
-    let _ = child.wait();
+    // SIGTERM stops the doubles cleanly.
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(term.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the doubles ended with {status}");
     let call: serde_json::Value = serde_json::from_str(&line).unwrap();
     assert_eq!(call["double"], "keystone", "{line}");
     assert_eq!(call["method"], "POST");

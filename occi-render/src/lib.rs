@@ -56,6 +56,7 @@ pub use occi_model;
 mod dialect;
 mod document;
 mod error;
+mod intern;
 pub mod json;
 pub mod media;
 pub mod text;

@@ -19,11 +19,11 @@ use occi_model::{
     Float, Location, OcciVersion, Scheme, Term,
 };
 
-use super::intern;
 use super::lex::{self, Locator, NumberShape, QuotedError, name, ows, till};
 use super::{
     ActionLinkRepr, AttributeRepr, CategoryRepr, Field, LinkRepr, LocationRepr, TextDocument,
 };
+use crate::intern;
 use crate::{DeviationKind, ParseErrorKind, ParseOptions, Position};
 
 /// A position in a line: the number of bytes of the line from there to its end.

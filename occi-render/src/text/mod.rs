@@ -122,7 +122,7 @@
 
 mod convert;
 mod grammar;
-mod intern;
+
 pub(crate) mod lex;
 pub mod occi;
 mod parse;

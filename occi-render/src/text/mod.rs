@@ -122,7 +122,6 @@
 
 mod convert;
 mod grammar;
-
 pub(crate) mod lex;
 pub mod occi;
 mod parse;

@@ -71,6 +71,8 @@
 //!   resource templates' presets out of discovery: the profile requires the defaults, and a
 //!   1.1 rendering simply shows no defaults.
 
+use std::sync::LazyLock;
+
 use super::{def, id, location};
 use crate::attribute::{AttributeDefinition, AttributeType, Pattern};
 use crate::category::{Action, Kind, Mixin};
@@ -326,7 +328,8 @@ fn ipv6() -> String {
 
 /// A whole IPv4 or IPv6 address (RFC 3986 `IPv4address` / `IPv6address`), such as
 /// `192.168.0.1` or `fc00::1`: the pattern of the gateways and of
-/// `occi.networkinterface.address`.
+/// `occi.networkinterface.address`. It is compiled once per process; each call returns a
+/// clone that shares the compiled program.
 ///
 /// ```
 /// use occi_model::ext::infrastructure::ip_address_pattern;
@@ -335,12 +338,15 @@ fn ipv6() -> String {
 /// assert!(!p.is_match("10.0.0.256") && !p.is_match("fc00:::1") && !p.is_match("10.0.0.1/8"));
 /// ```
 pub fn ip_address_pattern() -> Pattern {
-    Pattern::new(&format!("^(?:{IPV4}|{})$", ipv6())).expect("the address pattern compiles")
+    static COMPILED: LazyLock<Pattern> = LazyLock::new(|| {
+        Pattern::new(&format!("^(?:{IPV4}|{})$", ipv6())).expect("the address pattern compiles")
+    });
+    COMPILED.clone()
 }
 
 /// A whole IPv4 or IPv6 address range in CIDR notation, such as `192.168.0.0/24` or
 /// `fc00::/7`: the pattern of `occi.network.address`. The prefix length is required and at
-/// most 32 (IPv4) or 128 (IPv6).
+/// most 32 (IPv4) or 128 (IPv6). Compiled once per process, like [`ip_address_pattern`].
 ///
 /// ```
 /// use occi_model::ext::infrastructure::cidr_pattern;
@@ -349,11 +355,14 @@ pub fn ip_address_pattern() -> Pattern {
 /// assert!(!p.is_match("192.168.0.1") && !p.is_match("10.0.0.0/33") && !p.is_match("::/129"));
 /// ```
 pub fn cidr_pattern() -> Pattern {
-    Pattern::new(&format!(
-        "^(?:{IPV4}/(?:3[0-2]|[12]?[0-9])|(?:{})/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))$",
-        ipv6()
-    ))
-    .expect("the CIDR pattern compiles")
+    static COMPILED: LazyLock<Pattern> = LazyLock::new(|| {
+        Pattern::new(&format!(
+            "^(?:{IPV4}/(?:3[0-2]|[12]?[0-9])|(?:{})/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))$",
+            ipv6()
+        ))
+        .expect("the CIDR pattern compiles")
+    });
+    COMPILED.clone()
 }
 
 /// An RFC 7230 token (one or more `tchar`s), such as `external-dmz`: the pattern of

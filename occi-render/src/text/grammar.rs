@@ -946,7 +946,8 @@ fn link_attribute<'a>(cx: &mut Cx<'_>, i: &'a str) -> PResult<'a, AttributeValue
 /// `action-uri = URI "?" "action=" term`: the entity's location and the term, if `uri` is
 /// one (a URI whose query starts with `action=`).
 fn action_uri(cx: &mut Cx<'_>, uri: &str, uri_at: Mark) -> Option<Checked<(Location, Term, Mark)>> {
-    let q = uri.find("?action=")?;
+    let q =
+        memchr::memchr_iter(b'?', uri.as_bytes()).find(|&q| uri[q..].starts_with("?action="))?;
     let (query, _) = tag::<_, _, Fail>("?action=").parse(&uri[q..]).ok()?;
     Some((|| {
         let location = location(&uri[..q], uri_at, "action-uri")?;

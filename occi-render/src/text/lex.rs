@@ -25,10 +25,22 @@ pub(crate) fn ows<'a, E: ParseError<&'a str>>(i: &'a str) -> IResult<&'a str, &'
 pub(crate) fn name<'a, E: ParseError<&'a str>>(i: &'a str) -> IResult<&'a str, &'a str, E> {
     let n = i
         .bytes()
-        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-        .count();
+        .position(|b| !NAME_BYTES[usize::from(b)])
+        .unwrap_or(i.len());
     Ok((&i[n..], &i[..n]))
 }
+
+/// The bytes [`name`] takes: ASCII letters and digits, `.`, `-` and `_`.
+static NAME_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_');
+        b += 1;
+    }
+    t
+};
 
 /// The run of bytes at the start of `i` up to the first one `stop` accepts (or the end),
 /// possibly empty.
@@ -286,7 +298,13 @@ impl<'a> Locator<'a> {
         } else {
             (seg.line_start, 1)
         };
-        let column = col + self.input[from..orig].chars().count();
+        let between = &self.input[from..orig];
+        let column = col
+            + if between.is_ascii() {
+                between.len()
+            } else {
+                between.chars().count()
+            };
         self.cache = (orig, column);
         Position {
             offset: orig,

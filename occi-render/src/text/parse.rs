@@ -286,7 +286,7 @@ pub(crate) fn parse_plain(
     let mut blank_run: Option<Position> = None;
     while offset < input.len() && !c.too_large {
         line_no += 1;
-        let nl = input[offset..].find('\n').map(|i| offset + i);
+        let nl = memchr::memchr(b'\n', &input.as_bytes()[offset..]).map(|i| offset + i);
         let end = nl.unwrap_or(input.len());
         let mut line_start = offset;
         let mut raw = &input[offset..end];

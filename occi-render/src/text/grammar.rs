@@ -35,8 +35,15 @@ fn mark(i: &str) -> Mark {
 }
 
 /// A failure inside one line: where, and what went wrong.
+///
+/// Boxed, so that every rule's result stays a few words wide: failures are rare, and a
+/// wide error would be copied through every successful return.
 #[derive(Debug)]
-pub(crate) struct Fail {
+pub(crate) struct Fail(Box<Failure>);
+
+/// The content of a [`Fail`].
+#[derive(Debug)]
+pub(crate) struct Failure {
     pub(crate) at: Mark,
     pub(crate) kind: ParseErrorKind,
     pub(crate) rule: &'static str,
@@ -52,13 +59,26 @@ impl Fail {
         expected: &'static str,
         message: impl Into<String>,
     ) -> Self {
-        Self {
+        Self(Box::new(Failure {
             at,
             kind,
             rule,
             expected,
             message: message.into(),
-        }
+        }))
+    }
+
+    /// The failure's content.
+    pub(crate) fn into_inner(self) -> Failure {
+        *self.0
+    }
+}
+
+impl std::ops::Deref for Fail {
+    type Target = Failure;
+
+    fn deref(&self) -> &Failure {
+        &self.0
     }
 }
 

@@ -42,6 +42,7 @@ impl<'o, 'r> Collector<'o, 'r> {
     }
 
     fn diagnose(&mut self, position: Position, f: Fail) {
+        let f = f.into_inner();
         self.too_large |= f.kind == ParseErrorKind::TooLarge;
         self.diagnostics.push(Diagnostic::new(
             position, f.kind, f.rule, f.expected, f.message,

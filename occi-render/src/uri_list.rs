@@ -18,10 +18,7 @@
 //! # Ok::<(), occi_render::ParseError>(())
 //! ```
 
-use nom::bytes::complete::take_till;
-use nom::character::complete::char;
-use nom::combinator::opt;
-use nom::{IResult, Parser};
+use nom::IResult;
 use occi_model::Location;
 
 use crate::text::lex::ows;
@@ -33,10 +30,12 @@ use crate::{
 
 /// One physical line: its text up to LF (a CR before the LF included) and whether an LF
 /// ends it. `line = *( %x00-09 / %x0B-FF ) [ LF ]`
+#[allow(clippy::unnecessary_wraps)] // a nom parser that cannot fail
 fn physical_line(i: &str) -> IResult<&str, (&str, bool), ()> {
-    (take_till(|c| c == '\n'), opt(char('\n')))
-        .map(|(text, lf)| (text, lf.is_some()))
-        .parse(i)
+    Ok(match memchr::memchr(b'\n', i.as_bytes()) {
+        Some(k) => (&i[k + 1..], (&i[..k], true)),
+        None => ("", (i, false)),
+    })
 }
 
 /// What a line (without its ending) holds.

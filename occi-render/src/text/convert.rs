@@ -4,8 +4,8 @@ use std::collections::btree_map::Entry;
 
 use occi_model::Entity;
 use occi_model::{
-    Action, ActionInvocation, AttributeValue, Attributes, Category, CategoryClass, CategoryId,
-    EntityId, Kind, Link, Location, Mixin, Registry, Resource, core_attr, ext,
+    Action, ActionInvocation, AttributeName, AttributeValue, Attributes, Category, CategoryClass,
+    CategoryId, EntityId, Kind, Link, Location, Mixin, Registry, Resource, core_attr, ext,
 };
 
 use super::{AttributeRepr, CategoryRepr, TextDocument};
@@ -93,8 +93,8 @@ fn forbid(
     Ok(())
 }
 
-/// The `occi.core.*` attributes the conversions read into typed fields; [`CorePositions`]
-/// keeps where each was given, for their error messages.
+/// The `occi.core.*` attributes the conversions read into typed fields; [`Core`] keeps
+/// them apart from the others, and where each was given, for their error messages.
 const CORE_NAMES: [&str; 7] = [
     core_attr::ID,
     core_attr::TITLE,
@@ -105,84 +105,81 @@ const CORE_NAMES: [&str; 7] = [
     core_attr::TARGET_KIND,
 ];
 
-/// Where each of [`CORE_NAMES`] was given (the default position when it was not), and
-/// which were given (bit `k` for `CORE_NAMES[k]`).
-#[derive(Default)]
-struct CorePositions([Position; CORE_NAMES.len()], u8);
-
-impl CorePositions {
-    fn get(&self, name: &str) -> Position {
-        CORE_NAMES
-            .iter()
-            .position(|n| *n == name)
-            .map(|k| self.0[k])
-            .unwrap_or_default()
+/// The index in [`CORE_NAMES`] of `name`.
+fn core_index(name: &str) -> Option<usize> {
+    if !name.starts_with("occi.core.") {
+        return None;
     }
-
-    /// Whether attribute `name` (one of [`CORE_NAMES`]) was given.
-    fn given(&self, name: &str) -> bool {
-        CORE_NAMES
-            .iter()
-            .position(|n| *n == name)
-            .is_some_and(|k| self.1 & (1 << k) != 0)
-    }
+    CORE_NAMES.iter().position(|n| *n == name)
 }
 
-/// Attribute values by name; a name given twice is an error.
+/// Attribute values by name, the [`CORE_NAMES`] ones apart in a [`Core`]; a name given
+/// twice is an error.
 fn attribute_map(
     rendering: Rendering,
     attributes: impl IntoIterator<Item = AttributeRepr>,
-) -> Result<(Attributes, CorePositions), ParseError> {
+) -> Result<(Attributes, Core), ParseError> {
     let mut map = Attributes::new();
-    let mut positions = CorePositions::default();
+    let mut core = Core {
+        rendering,
+        values: Default::default(),
+        positions: [Position::default(); CORE_NAMES.len()],
+    };
     for a in attributes {
-        if a.name.as_str().starts_with("occi.core.")
-            && let Some(k) = CORE_NAMES.iter().position(|n| a.name == *n)
-        {
-            positions.0[k] = a.position;
-            positions.1 |= 1 << k;
+        let twice = |name: &AttributeName| {
+            structure(
+                rendering,
+                a.position,
+                "attribute-repr",
+                "each attribute once",
+                format!("attribute {name} is given twice"),
+            )
+        };
+        if let Some(k) = core_index(a.name.as_str()) {
+            if core.values[k].is_some() {
+                return Err(twice(&a.name));
+            }
+            core.positions[k] = a.position;
+            core.values[k] = Some((a.name, a.value));
+            continue;
         }
         match map.entry(a.name) {
-            Entry::Occupied(e) => {
-                return Err(structure(
-                    rendering,
-                    a.position,
-                    "attribute-repr",
-                    "each attribute once",
-                    format!("attribute {} is given twice", e.key()),
-                ));
-            }
+            Entry::Occupied(e) => return Err(twice(e.key())),
             Entry::Vacant(e) => {
                 e.insert(a.value);
             }
         }
     }
-    Ok((map, positions))
+    Ok((map, core))
 }
 
-struct Core<'r> {
+/// The [`CORE_NAMES`] attributes of one rendering, until typed fields take them; whatever
+/// no field takes goes back among the other attributes ([`Core::rest_into`]).
+struct Core {
     rendering: Rendering,
-    positions: &'r CorePositions,
+    values: [Option<(AttributeName, AttributeValue)>; CORE_NAMES.len()],
+    positions: [Position; CORE_NAMES.len()],
 }
 
-impl Core<'_> {
+impl Core {
+    /// Where attribute `name` (one of [`CORE_NAMES`]) was given.
     fn position(&self, name: &str) -> Position {
-        self.positions.get(name)
+        core_index(name)
+            .map(|k| self.positions[k])
+            .unwrap_or_default()
     }
 
-    fn string(
-        &self,
-        attrs: &mut Attributes,
-        name: &'static str,
-    ) -> Result<Option<String>, ParseError> {
-        if !self.positions.given(name) {
-            // Every attribute of `attrs` went through `attribute_map`, which saw none so named.
-            return Ok(None);
-        }
-        match attrs.remove(name) {
+    /// Whether attribute `name` (one of [`CORE_NAMES`]) was given and not taken yet.
+    fn given(&self, name: &str) -> bool {
+        core_index(name).is_some_and(|k| self.values[k].is_some())
+    }
+
+    /// Takes the value of `name`, which must be a string.
+    fn string(&mut self, name: &'static str) -> Result<Option<String>, ParseError> {
+        match core_index(name).and_then(|k| self.values[k].take()) {
             None => Ok(None),
-            Some(AttributeValue::String(s)) => Ok(Some(s)),
-            Some(v) => Err(error(
+            Some((_, AttributeValue::String(s))) => Ok(Some(s)),
+            Some((_, v)) => Err(error(
                 self.rendering,
                 self.position(name),
                 ParseErrorKind::Value,
@@ -193,13 +190,13 @@ impl Core<'_> {
         }
     }
 
+    /// Takes the value of `name`, a string that `parse` reads.
     fn parsed<T>(
-        &self,
-        attrs: &mut Attributes,
+        &mut self,
         name: &'static str,
         parse: impl FnOnce(&str) -> Result<T, occi_model::IdentError>,
     ) -> Result<Option<T>, ParseError> {
-        let Some(s) = self.string(attrs, name)? else {
+        let Some(s) = self.string(name)? else {
             return Ok(None);
         };
         parse(&s).map(Some).map_err(|e| {
@@ -212,6 +209,13 @@ impl Core<'_> {
                 e.to_string(),
             )
         })
+    }
+
+    /// Puts the values no typed field took among the other attributes.
+    fn rest_into(self, attributes: &mut Attributes) {
+        for (name, value) in self.values.into_iter().flatten() {
+            attributes.insert(name, value);
+        }
     }
 }
 
@@ -298,17 +302,13 @@ pub(crate) fn entity(
             actions.push(a.action.clone());
         }
     }
-    let (mut attrs, positions) = attribute_map(rendering, doc.attributes)?;
-    let core = Core {
-        rendering,
-        positions: &positions,
-    };
+    let (mut attrs, mut core) = attribute_map(rendering, doc.attributes)?;
     let is_link = match registry.filter(|r| r.kind(&kind).is_some()) {
         Some(r) => r.is_a(&kind, &ext::core::link_id()),
-        None => positions.given(core_attr::SOURCE) || positions.given(core_attr::TARGET),
+        None => core.given(core_attr::SOURCE) || core.given(core_attr::TARGET),
     };
-    let id = core.parsed(&mut attrs, core_attr::ID, EntityId::new)?;
-    let title = core.string(&mut attrs, core_attr::TITLE)?;
+    let id = core.parsed(core_attr::ID, EntityId::new)?;
+    let title = core.string(core_attr::TITLE)?;
     if is_link {
         if let Some(l) = doc.links.first() {
             return Err(structure(
@@ -323,18 +323,13 @@ pub(crate) fn entity(
         link.id = id;
         link.mixins = mixins;
         link.title = title;
-        link.source = core.parsed(&mut attrs, core_attr::SOURCE, Location::new)?;
-        link.target = core.parsed(&mut attrs, core_attr::TARGET, Location::new)?;
-        link.source_kind = core.parsed(
-            &mut attrs,
-            core_attr::SOURCE_KIND,
-            CategoryId::parse_type_identifier,
-        )?;
-        link.target_kind = core.parsed(
-            &mut attrs,
-            core_attr::TARGET_KIND,
-            CategoryId::parse_type_identifier,
-        )?;
+        link.source = core.parsed(core_attr::SOURCE, Location::new)?;
+        link.target = core.parsed(core_attr::TARGET, Location::new)?;
+        link.source_kind =
+            core.parsed(core_attr::SOURCE_KIND, CategoryId::parse_type_identifier)?;
+        link.target_kind =
+            core.parsed(core_attr::TARGET_KIND, CategoryId::parse_type_identifier)?;
+        core.rest_into(&mut attrs);
         link.attributes = attrs;
         link.actions = actions;
         link.location = location;
@@ -344,7 +339,8 @@ pub(crate) fn entity(
     resource.id = id;
     resource.mixins = mixins;
     resource.title = title;
-    resource.summary = core.string(&mut attrs, core_attr::SUMMARY)?;
+    resource.summary = core.string(core_attr::SUMMARY)?;
+    core.rest_into(&mut attrs);
     resource.attributes = attrs;
     resource.actions = actions;
     for l in doc.links {
@@ -359,7 +355,7 @@ pub(crate) fn entity(
                 "an inline link without category has no Kind",
             ));
         };
-        let (mut la, lpos) = attribute_map(
+        let (mut la, mut lcore) = attribute_map(
             rendering,
             l.attributes.into_iter().map(|(name, value)| AttributeRepr {
                 name,
@@ -367,22 +363,15 @@ pub(crate) fn entity(
                 position,
             }),
         )?;
-        let lcore = Core {
-            rendering,
-            positions: &lpos,
-        };
         let mut link = Link::new(link_kind);
         link.mixins = categories.collect();
-        link.id = lcore.parsed(&mut la, core_attr::ID, EntityId::new)?;
-        link.title = lcore.string(&mut la, core_attr::TITLE)?;
+        link.id = lcore.parsed(core_attr::ID, EntityId::new)?;
+        link.title = lcore.string(core_attr::TITLE)?;
         link.source = lcore
-            .parsed(&mut la, core_attr::SOURCE, Location::new)?
+            .parsed(core_attr::SOURCE, Location::new)?
             .or_else(|| location.clone());
-        link.source_kind = lcore.parsed(
-            &mut la,
-            core_attr::SOURCE_KIND,
-            CategoryId::parse_type_identifier,
-        )?;
+        link.source_kind =
+            lcore.parsed(core_attr::SOURCE_KIND, CategoryId::parse_type_identifier)?;
         let target_kind = l.rel.into_iter().next();
         for name in [core_attr::TARGET, core_attr::TARGET_KIND] {
             // Whether `v` is the value the URI (target) or rel (target kind) gives.
@@ -395,7 +384,7 @@ pub(crate) fn entity(
                     })
                 }
             };
-            if let Some(v) = lcore.string(&mut la, name)?
+            if let Some(v) = lcore.string(name)?
                 && !given(&v)
             {
                 return Err(structure(
@@ -409,6 +398,7 @@ pub(crate) fn entity(
         }
         link.target = Some(l.target);
         link.target_kind = target_kind;
+        lcore.rest_into(&mut la);
         link.attributes = la;
         link.location = l.self_location;
         resource.links.push(link);
@@ -564,7 +554,8 @@ pub(crate) fn action_invocation(
             "a second Category in an action invocation",
         ));
     }
-    let (attributes, _) = attribute_map(rendering, doc.attributes)?;
+    let (mut attributes, core) = attribute_map(rendering, doc.attributes)?;
+    core.rest_into(&mut attributes);
     Ok(ActionInvocation {
         action: first.id,
         attributes,

@@ -35,6 +35,8 @@ static NAME_BYTES: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0;
     while b < 256 {
+        // `b` is below 256, so the cast is lossless.
+        #[allow(clippy::cast_possible_truncation)]
         let c = b as u8;
         t[b] = c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_');
         b += 1;

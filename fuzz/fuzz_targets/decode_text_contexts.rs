@@ -4,6 +4,8 @@
 //! document that parses strictly.
 #![no_main]
 
+use std::sync::LazyLock;
+
 use libfuzzer_sys::fuzz_target;
 use occi_render::ParseOptions;
 use occi_render::occi_model::{OcciVersion, Registry, ext::infrastructure};
@@ -19,6 +21,13 @@ const PURPOSES: [Purpose; 7] = [
     Purpose::Filter,
 ];
 
+/// The infrastructure model, built once: parsing only reads it.
+static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
+    let mut registry = Registry::new(OcciVersion::V1_2);
+    infrastructure::register(&mut registry).expect("the infrastructure model registers");
+    registry
+});
+
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, rest)) = data.split_first() else {
         return;
@@ -26,11 +35,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(rest) else {
         return;
     };
-    let mut registry = Registry::new(OcciVersion::V1_2);
-    infrastructure::register(&mut registry).expect("the infrastructure model registers");
     let mut context = ReadContext::new(PURPOSES[usize::from(pick & 7) % PURPOSES.len()]);
     if pick & 8 != 0 {
-        context = context.with_registry(&registry);
+        context = context.with_registry(&REGISTRY);
     }
     let strict = plain::parse_document_in(input, &ParseOptions::strict(), &context);
     let lenient = plain::parse_document_in(input, &ParseOptions::lenient(), &context);

@@ -14,11 +14,11 @@ use std::fmt;
 use occi_model::{
     Action, ActionInvocation, AttributeDefinition, AttributeName, AttributeType, AttributeValue,
     Attributes, Category, CategoryClass, CategoryId, Entity, EntityId, Kind, Link, Location, Mixin,
-    NumericRange, Pattern, Resource, core_attr,
+    NumericRange, OcciVersion, Pattern, Resource, core_attr,
 };
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::{DeviationKind, ParseErrorKind};
+use crate::{DeviationKind, ParseErrorKind, intern};
 
 /// One step of a member path: an object member or an array index.
 #[derive(Debug, Clone)]
@@ -276,8 +276,24 @@ fn ident_error<E: de::Error>(ctx: &mut Ctx<'_>, rule: &'static str, err: impl fm
     ctx.fail(ParseErrorKind::Identifier, rule, "", err)
 }
 
+/// [`CategoryId::parse_type_identifier`], through the identifier cache.
 fn type_id<E: de::Error>(ctx: &mut Ctx<'_>, s: &str, rule: &'static str) -> Result<CategoryId, E> {
-    CategoryId::parse_type_identifier(s).map_err(|e| ident_error(ctx, rule, e))
+    intern::type_identifier(s)
+        .map(|(id, _)| id)
+        .map_err(|e| ident_error(ctx, rule, e))
+}
+
+/// [`AttributeName::new`], through the identifier cache.
+fn attribute_name(s: &str) -> Result<AttributeName, occi_model::IdentError> {
+    intern::attribute_name(s, OcciVersion::V1_2)
+}
+
+/// [`CategoryId::from_parts`], through the identifier cache.
+fn category_id(scheme: &str, term: &str) -> Result<CategoryId, occi_model::IdentError> {
+    Ok(CategoryId::new(
+        intern::scheme(scheme)?,
+        intern::term(term, OcciVersion::V1_2)?,
+    ))
 }
 
 /// An array of type identifiers (`array_of_strings` holding category ids), duplicates
@@ -447,8 +463,7 @@ impl<'de> Visitor<'de> for AttributesSeed<'_, 'de> {
         while let Some(key) = next_key(&mut map)? {
             self.ctx.tick()?;
             self.ctx.enter(key.clone());
-            let name =
-                AttributeName::new(&key).map_err(|e| ident_error(self.ctx, "attributes", e))?;
+            let name = attribute_name(&key).map_err(|e| ident_error(self.ctx, "attributes", e))?;
             let value = map.next_value_seed(NullableValueSeed { ctx: self.ctx })?;
             let Some(value) = value else {
                 if self.ctx.strict {
@@ -1203,7 +1218,7 @@ impl<'de> Visitor<'de> for CategorySeed<'_, 'de> {
             ctx.missing::<A::Error>("scheme", rule, false)?;
             unreachable!("a missing scheme is never forgiven");
         };
-        let id = CategoryId::from_parts(&scheme, &term).map_err(|e| ident_error(ctx, rule, e))?;
+        let id = category_id(&scheme, &term).map_err(|e| ident_error(ctx, rule, e))?;
         let class = self.class.unwrap_or_else(|| {
             if parent.is_some() || id.scheme().as_str() == "http://schemas.ogf.org/occi/core#" {
                 CategoryClass::Kind
@@ -1275,7 +1290,7 @@ impl<'de> Visitor<'de> for AttrDefsSeed<'_, 'de> {
         while let Some(key) = next_key(&mut map)? {
             self.ctx.tick()?;
             self.ctx.enter(key.clone());
-            let name = AttributeName::new(&key)
+            let name = attribute_name(&key)
                 .map_err(|e| ident_error(self.ctx, "attribute_description", e))?;
             if out.iter().any(|d| d.name == name) {
                 return Err(self.ctx.fail(

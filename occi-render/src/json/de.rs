@@ -940,26 +940,24 @@ impl<'de> Visitor<'de> for LinksSeed<'_, 'de> {
         f.write_str("an array of link objects")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        let entities = entity_seq(self.ctx, seq, Expect::Link)?;
-        Ok(entities
-            .into_iter()
-            .filter_map(|e| match e {
-                Entity::Link(l) => Some(l),
-                Entity::Resource(_) => None,
-            })
-            .collect())
+        entity_seq(self.ctx, seq, Expect::Link, |e| match e {
+            Entity::Link(l) => Some(l),
+            Entity::Resource(_) => None,
+        })
     }
 }
 
-fn entity_seq<'de, A: SeqAccess<'de>>(
+/// The entity objects of an array, each read as `expect` says and kept if `pick` takes it.
+fn entity_seq<'de, A: SeqAccess<'de>, T>(
     ctx: &mut Ctx<'de>,
     mut seq: A,
     expect: Expect,
-) -> Result<Vec<Entity>, A::Error> {
+    pick: fn(Entity) -> Option<T>,
+) -> Result<Vec<T>, A::Error> {
     let mut out = Vec::new();
-    loop {
+    for i in 0.. {
         ctx.tick()?;
-        ctx.enter_index(out.len());
+        ctx.enter_index(i);
         let Some(e) = seq.next_element_seed(EntitySeed {
             ctx: &mut *ctx,
             expect,
@@ -969,31 +967,33 @@ fn entity_seq<'de, A: SeqAccess<'de>>(
             break;
         };
         ctx.leave();
-        out.push(e);
+        out.extend(pick(e));
     }
     Ok(out)
 }
 
-/// An array of resource or link objects.
-struct EntitiesSeed<'c, 'de> {
+/// An array of resource objects.
+struct ResourcesSeed<'c, 'de> {
     ctx: &'c mut Ctx<'de>,
-    expect: Expect,
 }
 
-impl<'de> DeserializeSeed<'de> for EntitiesSeed<'_, 'de> {
-    type Value = Vec<Entity>;
+impl<'de> DeserializeSeed<'de> for ResourcesSeed<'_, 'de> {
+    type Value = Vec<Resource>;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for EntitiesSeed<'_, 'de> {
-    type Value = Vec<Entity>;
+impl<'de> Visitor<'de> for ResourcesSeed<'_, 'de> {
+    type Value = Vec<Resource>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of entity objects")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        entity_seq(self.ctx, seq, self.expect)
+        entity_seq(self.ctx, seq, Expect::Resource, |e| match e {
+            Entity::Resource(r) => Some(r),
+            Entity::Link(_) => None,
+        })
     }
 }
 
@@ -1048,23 +1048,7 @@ impl<'de> Visitor<'de> for ModelSeed<'_, 'de> {
             }
             match &*key {
                 "resources" => {
-                    let es = member!(
-                        ctx,
-                        map,
-                        key,
-                        EntitiesSeed {
-                            ctx: &mut *ctx,
-                            expect: Expect::Resource
-                        }
-                    );
-                    doc.resources = Some(
-                        es.into_iter()
-                            .filter_map(|e| match e {
-                                Entity::Resource(r) => Some(r),
-                                Entity::Link(_) => None,
-                            })
-                            .collect(),
-                    );
+                    doc.resources = Some(member!(ctx, map, key, ResourcesSeed { ctx: &mut *ctx }));
                 }
                 "links" => doc.links = Some(member!(ctx, map, key, LinksSeed { ctx: &mut *ctx })),
                 "kinds" | "mixins" | "actions" => {

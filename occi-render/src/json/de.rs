@@ -289,14 +289,6 @@ fn attribute_name(s: &str) -> Result<AttributeName, occi_model::IdentError> {
     intern::attribute_name(s, OcciVersion::V1_2)
 }
 
-/// [`CategoryId::from_parts`], through the identifier cache.
-fn category_id(scheme: &str, term: &str) -> Result<CategoryId, occi_model::IdentError> {
-    Ok(CategoryId::new(
-        intern::scheme(scheme)?,
-        intern::term(term, OcciVersion::V1_2)?,
-    ))
-}
-
 /// An array of type identifiers (`array_of_strings` holding category ids), duplicates
 /// removed (a category is associated or applicable once).
 struct TypeIdsSeed<'c, 'de> {
@@ -1247,7 +1239,7 @@ impl<'de> Visitor<'de> for CategorySeed<'_, 'de> {
             ctx.missing::<A::Error>("scheme", rule, false)?;
             unreachable!("a missing scheme is never forgiven");
         };
-        let id = category_id(&scheme, &term).map_err(|e| ident_error(ctx, rule, e))?;
+        let id = intern::category_id(&scheme, &term).map_err(|e| ident_error(ctx, rule, e))?;
         let class = self.class.unwrap_or_else(|| {
             if parent.is_some() || id.scheme().as_str() == "http://schemas.ogf.org/occi/core#" {
                 CategoryClass::Kind

@@ -156,6 +156,14 @@ pub(crate) fn attribute_name(raw: &str, version: OcciVersion) -> Result<Attribut
     Ok(n)
 }
 
+/// [`CategoryId::from_parts`].
+pub(crate) fn category_id(scheme: &str, term: &str) -> Result<CategoryId, IdentError> {
+    Ok(CategoryId::new(
+        self::scheme(scheme)?,
+        self::term(term, OcciVersion::V1_2)?,
+    ))
+}
+
 /// [`CategoryId::parse_type_identifier`], and whether the term satisfies the OCCI 1.1
 /// grammar.
 pub(crate) fn type_identifier(raw: &str) -> Result<(CategoryId, bool), IdentError> {
@@ -205,6 +213,7 @@ mod tests {
                             (id, v1_1)
                         });
                     prop_assert_eq!(type_identifier(s), reference);
+                    prop_assert_eq!(category_id(s, s), CategoryId::from_parts(s, s));
                 }
             }
         }

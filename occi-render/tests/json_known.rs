@@ -316,3 +316,15 @@ fn invalid_utf8_is_an_encoding_error() {
     assert_eq!(err.kind(), ParseErrorKind::Encoding);
     assert_eq!(err.offset(), 9);
 }
+
+#[test]
+fn invalid_utf8_in_a_skipped_value_is_not_looked_at() {
+    // Other JSON Schema keywords of a pattern are skipped unread, their bytes unchecked, as
+    // they always were (a document that is not valid UTF-8 is read from its bytes).
+    let body = b"{\"term\":\"t\",\"scheme\":\"http://e.x/a#\",\"attributes\":\
+                 {\"a.b\":{\"pattern\":{\"$comment\":\"\xff\"}}}}";
+    let kind = json::parse_kind(body, &strict()).unwrap().value;
+    assert_eq!(kind.attributes[0].name.as_str(), "a.b");
+    let err = json::parse_kind(&body[..body.len() - 1], &strict()).unwrap_err();
+    assert_eq!(err.kind(), ParseErrorKind::Encoding);
+}

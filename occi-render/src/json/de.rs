@@ -9,16 +9,17 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::fmt;
 
 use occi_model::{
     Action, ActionInvocation, AttributeDefinition, AttributeName, AttributeType, AttributeValue,
     Attributes, Category, CategoryClass, CategoryId, Entity, EntityId, Kind, Link, Location, Mixin,
-    NumericRange, Pattern, Resource, core_attr,
+    NumericRange, OcciVersion, Pattern, Resource, core_attr,
 };
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use crate::{DeviationKind, ParseErrorKind};
+use crate::{DeviationKind, ParseErrorKind, intern};
 
 /// One step of a member path: an object member or an array index.
 #[derive(Debug, Clone)]
@@ -276,8 +277,16 @@ fn ident_error<E: de::Error>(ctx: &mut Ctx<'_>, rule: &'static str, err: impl fm
     ctx.fail(ParseErrorKind::Identifier, rule, "", err)
 }
 
+/// [`CategoryId::parse_type_identifier`], through the identifier cache.
 fn type_id<E: de::Error>(ctx: &mut Ctx<'_>, s: &str, rule: &'static str) -> Result<CategoryId, E> {
-    CategoryId::parse_type_identifier(s).map_err(|e| ident_error(ctx, rule, e))
+    intern::type_identifier(s)
+        .map(|(id, _)| id)
+        .map_err(|e| ident_error(ctx, rule, e))
+}
+
+/// [`AttributeName::new`], through the identifier cache.
+fn attribute_name(s: &str) -> Result<AttributeName, occi_model::IdentError> {
+    intern::attribute_name(s, OcciVersion::V1_2)
 }
 
 /// An array of type identifiers (`array_of_strings` holding category ids), duplicates
@@ -417,10 +426,23 @@ impl<'de> Visitor<'de> for ValueSeed<'_, 'de> {
     }
 }
 
-/// Values of the Core attributes found inside `attributes` (rOCCI renders them there too).
+/// Values of the Core attributes found inside `attributes` (rOCCI renders them there too),
+/// in document order.
 #[derive(Debug, Default)]
 struct CoreInAttributes {
     values: Vec<(&'static str, String)>,
+}
+
+/// The Core attributes of an entity found in `attributes` and not given as members.
+#[derive(Debug, Default)]
+struct CoreFields {
+    id: Option<String>,
+    title: Option<String>,
+    summary: Option<String>,
+    source: Option<String>,
+    target: Option<String>,
+    source_kind: Option<String>,
+    target_kind: Option<String>,
 }
 
 /// An `attributes` object of an entity or action invocation.
@@ -447,8 +469,7 @@ impl<'de> Visitor<'de> for AttributesSeed<'_, 'de> {
         while let Some(key) = next_key(&mut map)? {
             self.ctx.tick()?;
             self.ctx.enter(key.clone());
-            let name =
-                AttributeName::new(&key).map_err(|e| ident_error(self.ctx, "attributes", e))?;
+            let name = attribute_name(&key).map_err(|e| ident_error(self.ctx, "attributes", e))?;
             let value = map.next_value_seed(NullableValueSeed { ctx: self.ctx })?;
             let Some(value) = value else {
                 if self.ctx.strict {
@@ -483,16 +504,16 @@ impl<'de> Visitor<'de> for AttributesSeed<'_, 'de> {
                 self.ctx.leave();
                 continue;
             }
-            if out.contains_key(&*key) {
+            let Entry::Vacant(slot) = out.entry(name) else {
                 return Err(self.ctx.fail(
                     ParseErrorKind::Structure,
                     "attributes",
                     "distinct attribute names",
                     format_args!("duplicate attribute \"{key}\""),
                 ));
-            }
+            };
             self.ctx.leave();
-            out.insert(name, value);
+            slot.insert(value);
         }
         Ok(out)
     }
@@ -611,15 +632,18 @@ impl<'de> DeserializeSeed<'de> for EntitySeed<'_, 'de> {
 const RESOURCE_MEMBERS: &str = "kind, mixins, attributes, actions, id, links, summary, title";
 const LINK_MEMBERS: &str = "kind, mixins, attributes, actions, id, source, target, rel, title";
 
-/// Sets a field from a Core attribute found in `attributes`, or checks that both agree.
+/// A Core attribute found in `attributes`: checks that it agrees with the value already
+/// known (the member's, `member`, or the same attribute's seen before), or keeps it as the
+/// value when there is none.
 fn reconcile<E: de::Error>(
     ctx: &mut Ctx<'_>,
-    field: &mut Option<String>,
+    member: Option<&str>,
+    from_attributes: &mut Option<String>,
     name: &str,
     value: String,
     top: &str,
 ) -> Result<(), E> {
-    match field {
+    match member.or(from_attributes.as_deref()) {
         Some(existing) if *existing != value => Err(ctx.fail(
             ParseErrorKind::Structure,
             "attributes",
@@ -628,7 +652,7 @@ fn reconcile<E: de::Error>(
         )),
         Some(_) => Ok(()),
         None => {
-            *field = Some(value);
+            *from_attributes = Some(value);
             Ok(())
         }
     }
@@ -651,7 +675,7 @@ impl<'de> Visitor<'de> for EntitySeed<'_, 'de> {
         let mut attributes = Attributes::new();
         let mut core = CoreInAttributes::default();
         let mut actions = Vec::new();
-        let mut id: Option<String> = None;
+        let mut id: Option<Cow<'de, str>> = None;
         let mut links: Option<Vec<Link>> = None;
         let mut summary: Option<String> = None;
         let mut title: Option<String> = None;
@@ -700,7 +724,7 @@ impl<'de> Visitor<'de> for EntitySeed<'_, 'de> {
                         }
                     );
                 }
-                "id" => id = Some(member!(ctx, map, key, StrSeed).into_owned()),
+                "id" => id = Some(member!(ctx, map, key, StrSeed)),
                 "title" => title = Some(member!(ctx, map, key, StrSeed).into_owned()),
                 "summary" if self.expect != Expect::Link => {
                     summary = Some(member!(ctx, map, key, StrSeed).into_owned());
@@ -765,48 +789,62 @@ impl<'de> Visitor<'de> for EntitySeed<'_, 'de> {
             unreachable!("a missing kind is never forgiven");
         };
         // Core attributes rendered inside `attributes` as well (rOCCI does): they must agree
-        // with the top-level members.
-        let mut source_loc = source.as_ref().map(|s| s.0.as_str().to_owned());
-        let mut target_loc = target.as_ref().map(|t| t.0.as_str().to_owned());
-        let mut source_kind = source
-            .as_ref()
-            .and_then(|s| s.1.as_ref())
-            .map(ToString::to_string);
-        let mut target_kind = target
-            .as_ref()
-            .and_then(|t| t.1.as_ref())
-            .or(rel.as_ref())
-            .map(ToString::to_string);
+        // with the top-level members, and stand in for the members that are absent.
+        let mut attr = CoreFields::default();
+        let source_kind_member = source.as_ref().and_then(|s| s.1.as_ref());
+        let target_kind_member = target.as_ref().and_then(|t| t.1.as_ref()).or(rel.as_ref());
         for (slot, value) in core.values {
             ctx.enter(Cow::Borrowed("attributes"));
             ctx.enter(Cow::Borrowed(slot));
-            match slot {
-                core_attr::ID => reconcile(ctx, &mut id, slot, value, "id")?,
-                core_attr::TITLE => reconcile(ctx, &mut title, slot, value, "title")?,
-                core_attr::SUMMARY if !is_link => {
-                    reconcile(ctx, &mut summary, slot, value, "summary")?;
-                }
-                core_attr::SOURCE if is_link => {
-                    reconcile(ctx, &mut source_loc, slot, value, "source.location")?;
-                }
-                core_attr::TARGET if is_link => {
-                    reconcile(ctx, &mut target_loc, slot, value, "target.location")?;
-                }
-                core_attr::SOURCE_KIND if is_link => {
-                    reconcile(ctx, &mut source_kind, slot, value, "source.kind")?;
-                }
-                core_attr::TARGET_KIND if is_link => {
-                    reconcile(ctx, &mut target_kind, slot, value, "target.kind")?;
-                }
+            // The member the attribute stands for: its value if given, where an attribute's
+            // value goes, and its name.
+            let (member, field, top) = match slot {
+                core_attr::ID => (id.as_deref().map(Cow::Borrowed), &mut attr.id, "id"),
+                core_attr::TITLE => (
+                    title.as_deref().map(Cow::Borrowed),
+                    &mut attr.title,
+                    "title",
+                ),
+                core_attr::SUMMARY if !is_link => (
+                    summary.as_deref().map(Cow::Borrowed),
+                    &mut attr.summary,
+                    "summary",
+                ),
+                core_attr::SOURCE if is_link => (
+                    source.as_ref().map(|s| Cow::Borrowed(s.0.as_str())),
+                    &mut attr.source,
+                    "source.location",
+                ),
+                core_attr::TARGET if is_link => (
+                    target.as_ref().map(|t| Cow::Borrowed(t.0.as_str())),
+                    &mut attr.target,
+                    "target.location",
+                ),
+                core_attr::SOURCE_KIND if is_link => (
+                    source_kind_member.map(|k| Cow::Owned(k.to_string())),
+                    &mut attr.source_kind,
+                    "source.kind",
+                ),
+                core_attr::TARGET_KIND if is_link => (
+                    target_kind_member.map(|k| Cow::Owned(k.to_string())),
+                    &mut attr.target_kind,
+                    "target.kind",
+                ),
                 _ => {
                     // A Core attribute of the other entity type: an ordinary attribute.
                     let name = AttributeName::new(slot).expect("core names are valid");
                     attributes.insert(name, AttributeValue::String(value));
+                    ctx.leave();
+                    ctx.leave();
+                    continue;
                 }
-            }
+            };
+            reconcile(ctx, member.as_deref(), field, slot, value, top)?;
             ctx.leave();
             ctx.leave();
         }
+        let id = id.or(attr.id.map(Cow::Owned));
+        let title = title.or(attr.title);
         if id.is_none() {
             ctx.missing::<A::Error>("id", rule, true)?;
         }
@@ -814,25 +852,39 @@ impl<'de> Visitor<'de> for EntitySeed<'_, 'de> {
             .map(|s| EntityId::new(&s).map_err(|e| ident_error(ctx, rule, e)))
             .transpose()?;
         if is_link {
-            if source_loc.is_none() {
+            if source.is_none() && attr.source.is_none() {
                 ctx.missing::<A::Error>("source", "link", true)?;
             }
-            if target_loc.is_none() {
+            if target.is_none() && attr.target.is_none() {
                 ctx.missing::<A::Error>("target", "link", true)?;
             }
-            let loc =
-                |ctx: &mut Ctx<'de>, s: Option<String>| -> Result<Option<Location>, A::Error> {
-                    s.map(|s| Location::new(&s).map_err(|e| ident_error(ctx, "link", e)))
-                        .transpose()
-                };
-            let kind_of =
-                |ctx: &mut Ctx<'de>, s: Option<String>| -> Result<Option<CategoryId>, A::Error> {
-                    s.map(|s| type_id(ctx, &s, "link")).transpose()
-                };
-            let source = loc(ctx, source_loc)?;
-            let target = loc(ctx, target_loc)?;
-            let source_kind = kind_of(ctx, source_kind)?;
-            let target_kind = kind_of(ctx, target_kind)?;
+            // A member's value was checked when it was read; only attributes are checked here.
+            let loc = |ctx: &mut Ctx<'de>,
+                       member: Option<(Location, Option<CategoryId>)>,
+                       s: Option<String>|
+             -> Result<Option<Location>, A::Error> {
+                match member {
+                    Some((location, _)) => Ok(Some(location)),
+                    None => s
+                        .map(|s| Location::new(&s).map_err(|e| ident_error(ctx, "link", e)))
+                        .transpose(),
+                }
+            };
+            let kind_of = |ctx: &mut Ctx<'de>,
+                           member: Option<CategoryId>,
+                           s: Option<String>|
+             -> Result<Option<CategoryId>, A::Error> {
+                match member {
+                    Some(kind) => Ok(Some(kind)),
+                    None => s.map(|s| type_id(ctx, &s, "link")).transpose(),
+                }
+            };
+            let source_kind_member = source.as_ref().and_then(|s| s.1.clone());
+            let target_kind_member = target.as_ref().and_then(|t| t.1.clone()).or(rel);
+            let source = loc(ctx, source, attr.source)?;
+            let target = loc(ctx, target, attr.target)?;
+            let source_kind = kind_of(ctx, source_kind_member, attr.source_kind)?;
+            let target_kind = kind_of(ctx, target_kind_member, attr.target_kind)?;
             Ok(Entity::Link(Link {
                 id,
                 kind,
@@ -852,7 +904,7 @@ impl<'de> Visitor<'de> for EntitySeed<'_, 'de> {
                 kind,
                 mixins,
                 title,
-                summary,
+                summary: summary.or(attr.summary),
                 attributes,
                 links: links.unwrap_or_default(),
                 actions,
@@ -880,26 +932,24 @@ impl<'de> Visitor<'de> for LinksSeed<'_, 'de> {
         f.write_str("an array of link objects")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        let entities = entity_seq(self.ctx, seq, Expect::Link)?;
-        Ok(entities
-            .into_iter()
-            .filter_map(|e| match e {
-                Entity::Link(l) => Some(l),
-                Entity::Resource(_) => None,
-            })
-            .collect())
+        entity_seq(self.ctx, seq, Expect::Link, |e| match e {
+            Entity::Link(l) => Some(l),
+            Entity::Resource(_) => None,
+        })
     }
 }
 
-fn entity_seq<'de, A: SeqAccess<'de>>(
+/// The entity objects of an array, each read as `expect` says and kept if `pick` takes it.
+fn entity_seq<'de, A: SeqAccess<'de>, T>(
     ctx: &mut Ctx<'de>,
     mut seq: A,
     expect: Expect,
-) -> Result<Vec<Entity>, A::Error> {
+    pick: fn(Entity) -> Option<T>,
+) -> Result<Vec<T>, A::Error> {
     let mut out = Vec::new();
-    loop {
+    for i in 0.. {
         ctx.tick()?;
-        ctx.enter_index(out.len());
+        ctx.enter_index(i);
         let Some(e) = seq.next_element_seed(EntitySeed {
             ctx: &mut *ctx,
             expect,
@@ -909,31 +959,33 @@ fn entity_seq<'de, A: SeqAccess<'de>>(
             break;
         };
         ctx.leave();
-        out.push(e);
+        out.extend(pick(e));
     }
     Ok(out)
 }
 
-/// An array of resource or link objects.
-struct EntitiesSeed<'c, 'de> {
+/// An array of resource objects.
+struct ResourcesSeed<'c, 'de> {
     ctx: &'c mut Ctx<'de>,
-    expect: Expect,
 }
 
-impl<'de> DeserializeSeed<'de> for EntitiesSeed<'_, 'de> {
-    type Value = Vec<Entity>;
+impl<'de> DeserializeSeed<'de> for ResourcesSeed<'_, 'de> {
+    type Value = Vec<Resource>;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for EntitiesSeed<'_, 'de> {
-    type Value = Vec<Entity>;
+impl<'de> Visitor<'de> for ResourcesSeed<'_, 'de> {
+    type Value = Vec<Resource>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of entity objects")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        entity_seq(self.ctx, seq, self.expect)
+        entity_seq(self.ctx, seq, Expect::Resource, |e| match e {
+            Entity::Resource(r) => Some(r),
+            Entity::Link(_) => None,
+        })
     }
 }
 
@@ -988,23 +1040,7 @@ impl<'de> Visitor<'de> for ModelSeed<'_, 'de> {
             }
             match &*key {
                 "resources" => {
-                    let es = member!(
-                        ctx,
-                        map,
-                        key,
-                        EntitiesSeed {
-                            ctx: &mut *ctx,
-                            expect: Expect::Resource
-                        }
-                    );
-                    doc.resources = Some(
-                        es.into_iter()
-                            .filter_map(|e| match e {
-                                Entity::Resource(r) => Some(r),
-                                Entity::Link(_) => None,
-                            })
-                            .collect(),
-                    );
+                    doc.resources = Some(member!(ctx, map, key, ResourcesSeed { ctx: &mut *ctx }));
                 }
                 "links" => doc.links = Some(member!(ctx, map, key, LinksSeed { ctx: &mut *ctx })),
                 "kinds" | "mixins" | "actions" => {
@@ -1203,7 +1239,7 @@ impl<'de> Visitor<'de> for CategorySeed<'_, 'de> {
             ctx.missing::<A::Error>("scheme", rule, false)?;
             unreachable!("a missing scheme is never forgiven");
         };
-        let id = CategoryId::from_parts(&scheme, &term).map_err(|e| ident_error(ctx, rule, e))?;
+        let id = intern::category_id(&scheme, &term).map_err(|e| ident_error(ctx, rule, e))?;
         let class = self.class.unwrap_or_else(|| {
             if parent.is_some() || id.scheme().as_str() == "http://schemas.ogf.org/occi/core#" {
                 CategoryClass::Kind
@@ -1275,7 +1311,7 @@ impl<'de> Visitor<'de> for AttrDefsSeed<'_, 'de> {
         while let Some(key) = next_key(&mut map)? {
             self.ctx.tick()?;
             self.ctx.enter(key.clone());
-            let name = AttributeName::new(&key)
+            let name = attribute_name(&key)
                 .map_err(|e| ident_error(self.ctx, "attribute_description", e))?;
             if out.iter().any(|d| d.name == name) {
                 return Err(self.ctx.fail(

@@ -188,19 +188,47 @@ pub enum EntityRef {
     Id(EntityId),
 }
 
+/// The JSON text being read: a `str` when the whole input is valid UTF-8 (checked once, so
+/// strings are not checked again one by one), else the bytes as they are, read exactly as
+/// before that check existed (the first bad sequence ends in an encoding error).
+enum Reader<'de> {
+    Text(serde_json::Deserializer<serde_json::de::StrRead<'de>>),
+    Bytes(serde_json::Deserializer<serde_json::de::SliceRead<'de>>),
+}
+
+impl<'de> Reader<'de> {
+    fn new(input: &'de [u8]) -> Self {
+        match std::str::from_utf8(input) {
+            Ok(text) => Self::Text(serde_json::Deserializer::from_str(text)),
+            Err(_) => Self::Bytes(serde_json::Deserializer::from_slice(input)),
+        }
+    }
+
+    /// Reads one value with `seed`.
+    fn read<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, serde_json::Error> {
+        match self {
+            Self::Text(d) => seed.deserialize(d),
+            Self::Bytes(d) => seed.deserialize(d),
+        }
+    }
+
+    /// Checks that only whitespace follows the value.
+    fn end(&mut self) -> Result<(), serde_json::Error> {
+        match self {
+            Self::Text(d) => d.end(),
+            Self::Bytes(d) => d.end(),
+        }
+    }
+}
+
 fn run<'de, T>(
     input: &'de [u8],
     options: &ParseOptions,
-    f: impl FnOnce(
-        &mut de::Ctx<'de>,
-        &mut serde_json::Deserializer<serde_json::de::SliceRead<'de>>,
-    ) -> Result<T, serde_json::Error>,
+    f: impl FnOnce(&mut de::Ctx<'de>, &mut Reader<'de>) -> Result<T, serde_json::Error>,
 ) -> Result<Parsed<T>, ParseError> {
-    // serde_json checks UTF-8 inside strings, and JSON outside strings is ASCII: the input is
-    // validated as a whole only when a position has to be computed.
     let mut ctx = de::Ctx::new(options.is_strict(), options.max_items());
-    let mut deserializer = serde_json::Deserializer::from_slice(input);
-    let result = f(&mut ctx, &mut deserializer).and_then(|v| deserializer.end().map(|()| v));
+    let mut reader = Reader::new(input);
+    let result = f(&mut ctx, &mut reader).and_then(|v| reader.end().map(|()| v));
     let text = |input: &'de [u8]| std::str::from_utf8(input).map_err(|e| encoding_error(input, &e));
     match result {
         Ok(value) => {
@@ -298,11 +326,10 @@ fn convert_error(text: &str, e: &serde_json::Error, ctx: &de::Ctx<'_>) -> ParseE
 /// `rel` members.
 pub fn parse_entity(input: &[u8], options: &ParseOptions) -> Result<Parsed<Entity>, ParseError> {
     run(input, options, |ctx, d| {
-        de::EntitySeed {
+        d.read(de::EntitySeed {
             ctx,
             expect: de::Expect::Any,
-        }
-        .deserialize(d)
+        })
     })
 }
 
@@ -312,11 +339,10 @@ pub fn parse_resource(
     options: &ParseOptions,
 ) -> Result<Parsed<Resource>, ParseError> {
     run(input, options, |ctx, d| {
-        de::EntitySeed {
+        d.read(de::EntitySeed {
             ctx,
             expect: de::Expect::Resource,
-        }
-        .deserialize(d)
+        })
         .map(|e| match e {
             Entity::Resource(r) => r,
             Entity::Link(_) => unreachable!("a resource seed gives resources"),
@@ -327,11 +353,10 @@ pub fn parse_resource(
 /// Parses a Link (J12 §3.1.2).
 pub fn parse_link(input: &[u8], options: &ParseOptions) -> Result<Parsed<Link>, ParseError> {
     run(input, options, |ctx, d| {
-        de::EntitySeed {
+        d.read(de::EntitySeed {
             ctx,
             expect: de::Expect::Link,
-        }
-        .deserialize(d)
+        })
         .map(|e| match e {
             Entity::Link(l) => l,
             Entity::Resource(_) => unreachable!("a link seed gives links"),
@@ -345,7 +370,7 @@ fn model_doc(
     check: impl FnOnce(&de::ModelDoc) -> Option<&'static str>,
 ) -> Result<Parsed<de::ModelDoc>, ParseError> {
     run(input, options, |ctx, d| {
-        let doc = de::ModelSeed { ctx: &mut *ctx }.deserialize(&mut *d)?;
+        let doc = d.read(de::ModelSeed { ctx: &mut *ctx })?;
         if let Some(problem) = check(&doc) {
             return Err(de::custom_failure(
                 ctx,
@@ -405,7 +430,7 @@ pub fn parse_category(
     options: &ParseOptions,
 ) -> Result<Parsed<Category>, ParseError> {
     run(input, options, |ctx, d| {
-        de::CategorySeed { ctx, class: None }.deserialize(d)
+        d.read(de::CategorySeed { ctx, class: None })
     })
 }
 
@@ -415,11 +440,10 @@ fn parse_class(
     class: CategoryClass,
 ) -> Result<Parsed<Category>, ParseError> {
     run(input, options, |ctx, d| {
-        de::CategorySeed {
+        d.read(de::CategorySeed {
             ctx,
             class: Some(class),
-        }
-        .deserialize(d)
+        })
     })
 }
 
@@ -460,9 +484,7 @@ pub fn parse_action_invocation(
     input: &[u8],
     options: &ParseOptions,
 ) -> Result<Parsed<ActionInvocation>, ParseError> {
-    run(input, options, |ctx, d| {
-        de::InvocationSeed { ctx }.deserialize(d)
-    })
+    run(input, options, |ctx, d| d.read(de::InvocationSeed { ctx }))
 }
 
 /// Parses a mixin association request: the entities to add to (POST) or set as (PUT) a
@@ -483,7 +505,7 @@ pub fn parse_mixin_association(
     options: &ParseOptions,
 ) -> Result<Parsed<Vec<EntityRef>>, ParseError> {
     run(input, options, |ctx, d| {
-        let refs = de::AssociationSeed { ctx: &mut *ctx }.deserialize(&mut *d)?;
+        let refs = d.read(de::AssociationSeed { ctx: &mut *ctx })?;
         let mut out = Vec::with_capacity(refs.len());
         for r in refs {
             out.push(match r {

@@ -58,13 +58,14 @@ use std::collections::BTreeMap;
 
 use occi_model::{
     Action, AttributeDefinition, AttributeName, AttributeType, AttributeValue, Attributes,
-    Category, CategoryId, Entity, EntityId, Kind, Link, Location, Mixin, Resource, core_attr,
+    Category, CategoryId, Entity, EntityId, Kind, Link, Location, Mixin, OcciVersion, Resource,
+    core_attr,
 };
 use serde_json::{Map, Value};
 
 use crate::{
     Deviation, DeviationKind, Diagnostic, ParseError, ParseErrorKind, ParseOptions, Parsed,
-    Position, Rendering,
+    Position, Rendering, intern,
 };
 
 const CORE_SCHEME: &str = "http://schemas.ogf.org/occi/core#";
@@ -397,7 +398,7 @@ impl<'a> Reader<'a> {
                     self.path()
                 ),
             );
-            return self.ident(CategoryId::parse_type_identifier(s), rule, "kind");
+            return self.ident(intern::type_identifier(s).map(|(id, _)| id), rule, "kind");
         }
         let m = self.object(v, rule)?;
         let scheme = m.get("scheme").ok_or_else(|| {
@@ -420,7 +421,7 @@ impl<'a> Reader<'a> {
         })?;
         let scheme = self.string(scheme, rule, "scheme")?;
         let term = self.string(term, rule, "term")?;
-        self.ident(CategoryId::from_parts(scheme, term), rule, "term")
+        self.ident(intern::category_id(scheme, term), rule, "term")
     }
 
     fn type_ids(
@@ -432,7 +433,7 @@ impl<'a> Reader<'a> {
         let mut out: Vec<CategoryId> = Vec::new();
         for item in self.array(v, rule)? {
             let s = self.string(item, rule, key)?;
-            let id = self.ident(CategoryId::parse_type_identifier(s), rule, key)?;
+            let id = self.ident(intern::type_identifier(s).map(|(id, _)| id), rule, key)?;
             if !out.contains(&id) {
                 out.push(id);
             }
@@ -465,7 +466,11 @@ impl<'a> Reader<'a> {
                 "attributes" => {
                     let attrs = self.object(value, RULE)?;
                     for (name, flag) in attrs {
-                        let attr = self.ident(AttributeName::new(name), RULE, name)?;
+                        let attr = self.ident(
+                            intern::attribute_name(name, OcciVersion::V1_2),
+                            RULE,
+                            name,
+                        )?;
                         let flag = self.string(flag, RULE, name)?;
                         let mut d = AttributeDefinition::new(attr, AttributeType::String);
                         match flag {
@@ -574,7 +579,11 @@ impl<'a> Reader<'a> {
                 }
                 "attributes" => {
                     for (name, value) in self.object(value, RULE)? {
-                        let attr = self.ident(AttributeName::new(name), RULE, name)?;
+                        let attr = self.ident(
+                            intern::attribute_name(name, OcciVersion::V1_2),
+                            RULE,
+                            name,
+                        )?;
                         let value = self.value(value, name)?;
                         attributes.insert(attr, value);
                     }

@@ -46,8 +46,10 @@
 //! specification, named for it and composed from small named rules; nom stays private
 //! (no nom type appears in the public API). The primitives those rules are built from are
 //! hand-tuned nom parsers (word-wise scanning of quoted strings, byte scans for names and
-//! tokens), and identifiers are validated through a per-thread cache of the schemes, terms
-//! and type identifiers that repeat on every line. `benches/instructions.rs` counts the
+//! tokens), and identifiers, in text and in JSON alike, are validated through one
+//! per-thread cache of the schemes, terms, type identifiers and attribute names that repeat
+//! in every message. JSON is read straight into the model (no untyped tree in between),
+//! from `&str` once the input is checked to be UTF-8. `benches/instructions.rs` counts the
 //! instructions and allocations per message of every parser and renderer (callgrind);
 //! `benches/instructions.txt` holds the figures.
 

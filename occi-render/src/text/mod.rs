@@ -31,7 +31,7 @@
 //! lines fails with three diagnostics. Parsing is linear in the input and never recursive.
 //!
 //! Schemes, terms, type identifiers and attribute names are validated through a bounded
-//! per-thread cache shared by all parses on a thread (at most 1024 entries of at most 256
+//! per-thread cache shared by all parses on a thread, JSON ones included (at most 1024 entries of at most 256
 //! bytes each; a new entry replaces an old one, so no input can grow it). It only saves
 //! work: a cached identifier equals a freshly validated one, and every input the cache
 //! does not hold, or that the version asked for rejects, is validated as if there were no

@@ -12,7 +12,6 @@ use std::borrow::Cow;
 use nom::bytes::complete::tag;
 use nom::character::complete::char;
 use nom::error::{ErrorKind, ParseError};
-use nom::sequence::preceded;
 use nom::{IResult, Parser};
 use occi_model::{
     AttributeDefinition, AttributeName, AttributeType, AttributeValue, CategoryClass, CategoryId,
@@ -426,7 +425,7 @@ fn equals<'a>(
     if !ws.is_empty() {
         cx.ws_around_eq(mark(i) + ws.len(), rule)?;
     }
-    let Ok((i, _)) = char::<_, Fail>('=').parse(i) else {
+    let Some(i) = i.strip_prefix('=') else {
         return Err(error(
             mark(i),
             ParseErrorKind::Syntax,
@@ -454,7 +453,7 @@ fn parameter<'a>(
         None | Some(b',') => Ok((i, None)),
         Some(b';') => {
             let semi = mark(i);
-            let (i, _) = preceded(char(';'), ows).parse(i)?;
+            let (i, _) = ows(&i[1..])?;
             if matches!(i.as_bytes().first(), None | Some(b',')) {
                 cx.deviate(
                     semi,

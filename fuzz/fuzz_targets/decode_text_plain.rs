@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use occi_render::ParseOptions;
-use occi_render::occi_model::OcciVersion;
+use occi_render::occi_model::{Category, OcciVersion};
 use occi_render::text::plain;
 
 fuzz_target!(|data: &[u8]| {
@@ -28,7 +28,15 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(categories) = plain::parse_categories(input, &options) {
             let rendered = plain::render_categories(&categories.value);
             let again = plain::parse_categories(&rendered, &options).expect("a rendering parses");
-            assert_eq!(again.value, categories.value);
+            // The grammar's `rel` holds one type identifier: a Mixin renders its first
+            // `depends` only (read leniently, a `rel` may hold several).
+            let mut expected = categories.value;
+            for c in &mut expected {
+                if let Category::Mixin(m) = c {
+                    m.depends.truncate(1);
+                }
+            }
+            assert_eq!(again.value, expected);
         }
     }
 });

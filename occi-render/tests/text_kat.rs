@@ -391,3 +391,28 @@ fn a_link_without_category_renders_without_its_attributes() {
     assert!(!rendered.contains("occi.x"), "{rendered}");
     plain::parse_document_in(&rendered, &strict(), &context).expect("the rendering is strict");
 }
+
+/// Several `depends` of a Mixin (space- or tab-separated in `rel`) are read leniently, but
+/// the `rel` of the grammar holds one type identifier: the renderers write the first, and
+/// the rendering reads back with that one alone (JSON carries them all).
+#[test]
+fn a_mixin_renders_its_first_depends_only() {
+    let input = "Category: tpl; scheme=\"http://example.com/t#\"; class=\"mixin\"; \
+                 rel=\"http://example.com/a#one\thttp://example.com/a#two http://example.com/a#three\"\r\n";
+    let read = plain::parse_categories(input, &lenient()).unwrap().value;
+    let Category::Mixin(m) = &read[0] else {
+        panic!("a mixin: {read:?}");
+    };
+    assert_eq!(m.depends.len(), 3);
+    assert!(plain::parse_categories(input, &strict()).is_err());
+    let rendered = plain::render_categories(&read);
+    assert!(
+        rendered.contains("rel=\"http://example.com/a#one\"\r\n"),
+        "{rendered}"
+    );
+    let again = plain::parse_categories(&rendered, &strict()).unwrap().value;
+    let Category::Mixin(m) = &again[0] else {
+        panic!("a mixin: {again:?}");
+    };
+    assert_eq!(m.depends, ["http://example.com/a#one".parse().unwrap()]);
+}

@@ -75,6 +75,8 @@
 //!   `rel` (one action type identifier), whose term must equal the query's term.
 //! * A Category's `rel` holds one type identifier in the ABNF; several (space-separated)
 //!   are accepted for a Mixin's `depends` in lenient mode only, and are an error for a Kind.
+//!   Renderers write the first only, as the grammar has it, so a Mixin's other `depends`
+//!   are lost in text (JSON carries them all).
 //! * `{…}` after an attribute name holds `immutable` and/or `required`, space-separated;
 //!   any other word is an error (pOCCI rejects `test{asdasd}`).
 //! * An empty list element (`a, , b`) is skipped, as RFC 7230 §7 requires of recipients.

@@ -9,6 +9,12 @@
 //! Unlike wall-clock time, both figures are the same on a loaded machine, so they are the
 //! ones to compare between commits (`benches/instructions.txt` holds the committed figures).
 //!
+//! Two cases split the cost of `text/plain/parse`: `text/plain/document` stops at the
+//! syntactic [`TextDocument`](occi_render::text::TextDocument) (so the difference is the
+//! conversion into the model), and `model/clone` clones and drops the parsed entity, the
+//! cost of its allocations and copies alone, with no reading or validation: a lower bound
+//! for any parser that builds the owned model.
+//!
 //! Run with `cargo bench -p occi-render --bench instructions` (valgrind on `PATH`; without
 //! it only allocations are reported). One case on its own:
 //! `target/release/deps/instructions-* --case text/plain/parse --iters 101`.
@@ -69,7 +75,8 @@ impl Inputs {
         }
     }
 
-    /// The size of a case's message in bytes (header maps: name, `: `, value and CRLF).
+    /// The size of a case's message in bytes (header maps: name, `: `, value and CRLF); 0 for
+    /// a case that reads no message.
     fn bytes(&self, case: &str) -> usize {
         match case.rsplit_once('/').map_or(case, |(family, _)| family) {
             "text/plain" => self.plain.len(),
@@ -81,6 +88,7 @@ impl Inputs {
             "json" | "serde_json" => self.json.len(),
             "pyssf" => self.pyssf.len(),
             "uri-list" => self.uri_list.len(),
+            "model" => 0,
             _ => self.accept.len(),
         }
     }
@@ -92,6 +100,9 @@ type Case = (&'static str, fn(&Inputs));
 const CASES: &[Case] = &[
     ("text/plain/parse", |i| {
         black_box(plain::parse_entity(black_box(&i.plain), &i.lenient, None).expect("parses"));
+    }),
+    ("text/plain/document", |i| {
+        black_box(plain::parse_document(black_box(&i.plain), &i.lenient).expect("parses"));
     }),
     ("text/plain/render", |i| {
         black_box(plain::render_entity(black_box(&i.entity)));
@@ -124,6 +135,9 @@ const CASES: &[Case] = &[
     }),
     ("uri-list/render", |i| {
         black_box(uri_list::render(black_box(&i.uris)));
+    }),
+    ("model/clone", |i| {
+        black_box(black_box(&i.entity).clone());
     }),
     ("accept/parse", |i| {
         black_box(media::parse_accept(black_box(i.accept)).expect("parses"));
@@ -188,13 +202,10 @@ fn main() {
         let instructions = callgrind(name, 1)
             .zip(callgrind(name, 101))
             .map_or_else(|| "n/a".to_owned(), |(a, b)| ((b - a) / 100).to_string());
-        println!(
-            "{:<20} {:>7} {:>14} {:>13} {:>16}",
-            name,
-            inputs.bytes(name),
-            instructions,
-            allocations,
-            allocated
-        );
+        let bytes = match inputs.bytes(name) {
+            0 => "-".to_owned(),
+            n => n.to_string(),
+        };
+        println!("{name:<20} {bytes:>7} {instructions:>14} {allocations:>13} {allocated:>16}");
     }
 }

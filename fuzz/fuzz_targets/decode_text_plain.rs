@@ -1,10 +1,12 @@
-//! text/plain: decoding never panics; what decodes renders and re-decodes to the same value.
+//! text/plain: decoding never panics; what decodes renders and re-decodes to the same value;
+//! what the one-pass reader of the canonical entity form reads, the grammar reader reads to
+//! the same entity with no deviation.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use occi_render::ParseOptions;
 use occi_render::occi_model::{Category, OcciVersion};
-use occi_render::text::plain;
+use occi_render::text::{canonical, plain};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(data) else {
@@ -19,6 +21,12 @@ fuzz_target!(|data: &[u8]| {
             let rendered = plain::render_document(&doc.value);
             let again = plain::parse_document(&rendered, &options).expect("a rendering parses");
             assert_eq!(plain::render_document(&again.value), rendered);
+        }
+        if let Some(fast) = canonical::entity(input, &options, None) {
+            let full = canonical::entity_by_grammar(input, &options, None)
+                .expect("the grammar reader reads what the canonical reader reads");
+            assert_eq!(full.value, fast);
+            assert!(full.deviations.is_empty());
         }
         if let Ok(entity) = plain::parse_entity(input, &options, None) {
             let rendered = plain::render_entity(&entity.value);

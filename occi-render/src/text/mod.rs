@@ -30,6 +30,14 @@
 //! every bad line gives one [`Diagnostic`](crate::Diagnostic): a document with three bad
 //! lines fails with three diagnostics. Parsing is linear in the input and never recursive.
 //!
+//! An entity in the canonical form (what [`plain::render_entity`] writes: one structure per
+//! CRLF line, exact field names, `; ` between parameters in ABNF order, quoted strings,
+//! bare numbers) is read in one pass straight into the model, with the grammar's own
+//! primitives and validation; anything else, valid or not, goes through the rules above,
+//! which alone define the language. The two agree on every input the one-pass reader
+//! takes (a property test and a fuzz target compare them), so which path a message takes
+//! shows only in the time it costs.
+//!
 //! Schemes, terms, type identifiers and attribute names are validated through a bounded
 //! per-thread cache shared by all parses on a thread, JSON ones included (at most 1024 entries of at most 256
 //! bytes each; a new entry replaces an old one, so no input can grow it). It only saves
@@ -122,6 +130,8 @@
 //! would read as the `link-value` parameter of that name) is left out, control characters are replaced by U+FFFD, and
 //! [`can_render`] tells whether anything would be lost, so that a server can answer 406.
 
+#[doc(hidden)]
+pub mod canonical;
 mod convert;
 mod grammar;
 pub(crate) mod lex;

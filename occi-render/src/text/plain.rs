@@ -36,8 +36,24 @@ pub fn parse_document_in(
 }
 
 /// Parses an entity (a Resource or a Link; see the [module docs](super) for how a Link
-/// rendering is recognised, with or without `registry`).
+/// rendering is recognised, with or without `registry`). A Resource in the canonical form
+/// is read in one pass; see the [module docs](super#parsing).
 pub fn parse_entity(
+    input: &str,
+    options: &ParseOptions,
+    registry: Option<&Registry>,
+) -> Result<Parsed<Entity>, ParseError> {
+    if let Some(value) = super::canonical::entity(input, options, registry) {
+        return Ok(Parsed {
+            value,
+            deviations: Vec::new(),
+        });
+    }
+    parse_entity_by_grammar(input, options, registry)
+}
+
+/// [`parse_entity`] without the one-pass reader of the canonical form.
+pub(crate) fn parse_entity_by_grammar(
     input: &str,
     options: &ParseOptions,
     registry: Option<&Registry>,

@@ -3,10 +3,13 @@
 //! A server sees the same few hundred schemes, terms, type identifiers and attribute names
 //! in every message; validating each again and allocating its `Arc<str>` is most of what a
 //! parse would otherwise spend on them. This cache keeps the validated value and hands out
-//! clones (a reference count increment).
+//! clones (a reference count increment). It also keeps whole Category lines of the
+//! canonical text/plain form (`term; scheme="…"; class="kind"`), which repeat in every
+//! message about the same kind of resource, for the one-pass reader of that form.
 //!
 //! * **A pure function cache.** Every function here returns exactly what the model
-//!   constructor named in its docs returns for the same input: only values that constructor
+//!   constructor named in its docs (for a Category line, the reader it is given) returns
+//!   for the same input: only values that constructor
 //!   accepted are stored, a hit is only taken when that constructor would accept the input
 //!   for the version asked for (a 1.2-only term is not returned for 1.1), and every other
 //!   case (a miss, a value the version rejects, an invalid value) calls the constructor
@@ -37,6 +40,9 @@ enum Value {
     Term(Term, bool),
     Name(AttributeName, bool),
     Id(CategoryId, bool),
+    /// A Category in the canonical short form of text/plain (`term; scheme="…";
+    /// class="kind"`), whether it is the Kind (else a Mixin), and `v1_1`.
+    Short(CategoryId, bool, bool),
 }
 
 impl Value {
@@ -48,6 +54,7 @@ impl Value {
             Self::Name(n, _) => (2, n.as_str()),
             // The text of a type identifier is not held in one piece; compared in `find`.
             Self::Id(..) => (3, ""),
+            Self::Short(..) => (4, ""),
         }
     }
 }
@@ -90,8 +97,25 @@ fn matches(v: &Value, tag: u8, raw: &str) -> bool {
                     && raw.ends_with(term)
             }
         }
+        Value::Short(id, kind, _) => tag == 4 && is_short_form(raw, id, *kind),
         other => other.key() == (tag, raw),
     }
+}
+
+/// Whether `raw` is exactly `term; scheme="scheme"; class="kind"` (or `"mixin"`) for `id`.
+fn is_short_form(raw: &str, id: &CategoryId, kind: bool) -> bool {
+    const SCHEME: &str = "; scheme=\"";
+    let (term, scheme) = (id.term().as_str(), id.scheme().as_str());
+    let class = if kind {
+        "\"; class=\"kind\""
+    } else {
+        "\"; class=\"mixin\""
+    };
+    raw.len() == term.len() + SCHEME.len() + scheme.len() + class.len()
+        && raw.starts_with(term)
+        && raw[term.len()..].starts_with(SCHEME)
+        && raw[term.len() + SCHEME.len()..].starts_with(scheme)
+        && raw.ends_with(class)
 }
 
 /// The value built by constructor `tag` from `raw`, if cached.
@@ -176,6 +200,27 @@ pub(crate) fn type_identifier(raw: &str) -> Result<(CategoryId, bool), IdentErro
     Ok((id, v1_1))
 }
 
+/// A Category line of the canonical text/plain form (what follows `Category: `): its id and
+/// whether it is the Kind. On a miss, `read` answers, and must answer what reading `raw`
+/// for `version` gives; its answer is kept, and found again only for exactly the text that
+/// renders it (`term; scheme="…"; class="kind"` or `"mixin"`), whose reading is
+/// unambiguous. A term outside the 1.1 grammar is not returned for 1.1.
+pub(crate) fn short_category(
+    raw: &str,
+    version: OcciVersion,
+    read: impl FnOnce() -> Option<(CategoryId, bool)>,
+) -> Option<(CategoryId, bool)> {
+    if let Some(Value::Short(id, kind, v1_1)) = find(4, raw)
+        && (v1_1 || version == OcciVersion::V1_2)
+    {
+        return Some((id, kind));
+    }
+    let (id, kind) = read()?;
+    let v1_1 = id.term().conforms_to(OcciVersion::V1_1);
+    store(4, raw, Value::Short(id.clone(), kind, v1_1));
+    Some((id, kind))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +289,29 @@ mod tests {
             Term::parse("Big.Term", OcciVersion::V1_1)
         );
         assert!(term("Big.Term", OcciVersion::V1_1).is_err());
+    }
+
+    #[test]
+    fn a_short_category_matches_its_own_text_only() {
+        let id = CategoryId::parse_type_identifier("http://e.x/a#bc").unwrap();
+        let kind = Value::Short(id.clone(), true, true);
+        let mixin = Value::Short(id, false, true);
+        let text = "bc; scheme=\"http://e.x/a#\"; class=\"kind\"";
+        assert!(matches(&kind, 4, text));
+        assert!(!matches(&kind, 3, text));
+        assert!(matches(&mixin, 4, &text.replace("kind", "mixin")));
+        for other in [
+            text.replace("kind", "kine"),
+            text.replace("kind", "mixin"),
+            text.replace("bc;", "bd;"),
+            text.replace("/a#", "/b#"),
+            text.replace("; scheme", ";scheme "),
+            text.replace("#\";", "#\" ;"),
+            format!("{text} "),
+            text[1..].to_owned(),
+        ] {
+            assert!(!matches(&kind, 4, &other), "{other}");
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Criterion benches of the text renderings on one fixed reference workload: a compute with
 //! one Kind, two Mixins, six attributes (strings, integers, a float) and one inline Link,
-//! parsed into the model and rendered, in text/plain and text/occi.
+//! parsed into the model and rendered, in text/plain and text/occi. `text/plain/parse` takes
+//! the one-pass reader of the canonical form; `text/plain/parse-grammar` reads the same
+//! bytes with the grammar reader, as any other form of a message is read.
 //!
 //! Run with `cargo bench -p occi-render --bench text`.
 
@@ -8,7 +10,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use occi_render::ParseOptions;
-use occi_render::text::{occi, plain};
+use occi_render::text::{canonical, occi, plain};
 
 mod workload;
 use workload::workload;
@@ -31,6 +33,9 @@ fn benches(c: &mut Criterion) {
     g.throughput(Throughput::Bytes(body.len() as u64));
     g.bench_function("parse", |b| {
         b.iter(|| plain::parse_entity(black_box(&body), &options, None).unwrap());
+    });
+    g.bench_function("parse-grammar", |b| {
+        b.iter(|| canonical::entity_by_grammar(black_box(&body), &options, None).unwrap());
     });
     g.bench_function("render", |b| {
         b.iter(|| plain::render_entity(black_box(&entity)));

@@ -19,7 +19,7 @@
 //!   framing is written again, for the one form.
 //! * **Why:** on the reference workload it costs about 40% of the grammar reader's
 //!   instructions and time (`cargo bench -p occi-render --bench instructions`,
-//!   `text/plain/parse` against `text/plain/document`): the rule structure, positions and
+//!   `text/plain/parse` against `text/plain/grammar`): the rule structure, positions and
 //!   deviation bookkeeping that diagnostics need are most of the grammar reader's cost, and a
 //!   well-formed message needs none of them.
 //! * **What keeps the two readers together:** [`entity_by_grammar`] exposes the grammar

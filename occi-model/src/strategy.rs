@@ -32,6 +32,11 @@ pub enum Profile {
     Json,
 }
 
+/// Either OCCI version.
+pub fn version() -> impl Strategy<Value = OcciVersion> {
+    prop_oneof![Just(OcciVersion::V1_1), Just(OcciVersion::V1_2)]
+}
+
 /// A term valid in `version`'s grammar.
 pub fn term(version: OcciVersion) -> impl Strategy<Value = Term> {
     let pattern = match version {

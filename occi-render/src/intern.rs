@@ -9,8 +9,7 @@
 //!
 //! * **A pure function cache.** Every function here returns exactly what the model
 //!   constructor named in its docs (for a Category line, the reader it is given) returns
-//!   for the same input: only values that constructor
-//!   accepted are stored, a hit is only taken when that constructor would accept the input
+//!   for the same input: only values that constructor accepted are stored, a hit is only taken when that constructor would accept the input
 //!   for the version asked for (a 1.2-only term is not returned for 1.1), and every other
 //!   case (a miss, a value the version rejects, an invalid value) calls the constructor
 //!   itself, so errors are the constructor's. Identifiers compare by content, so a cached
@@ -224,6 +223,7 @@ pub(crate) fn short_category(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use occi_model::strategy;
     use proptest::prelude::*;
 
     /// Identifier-ish text: mostly valid, often not, with a small alphabet so that values
@@ -236,16 +236,12 @@ mod tests {
         ]
     }
 
-    fn version() -> impl Strategy<Value = OcciVersion> {
-        prop_oneof![Just(OcciVersion::V1_1), Just(OcciVersion::V1_2)]
-    }
-
     proptest! {
         /// Cached or not, every lookup answers what the model constructor answers: the same
         /// value or the same error, in any order of lookups and versions.
         #[test]
         fn cached_lookups_equal_the_constructors(
-            queries in proptest::collection::vec((raw(), version()), 1..64),
+            queries in proptest::collection::vec((raw(), strategy::version()), 1..64),
         ) {
             for (s, v) in &queries {
                 for _ in 0..2 {

@@ -27,12 +27,8 @@ fn normalise(mut e: Entity) -> Entity {
     e
 }
 
-fn versions() -> impl Strategy<Value = OcciVersion> {
-    prop_oneof![Just(OcciVersion::V1_1), Just(OcciVersion::V1_2)]
-}
-
 fn entity_and_version() -> impl Strategy<Value = (Entity, OcciVersion)> {
-    versions().prop_flat_map(|v| (strategy::entity(Profile::Text, v), Just(v)))
+    strategy::version().prop_flat_map(|v| (strategy::entity(Profile::Text, v), Just(v)))
 }
 
 fn invocation() -> impl Strategy<Value = ActionInvocation> {
@@ -78,7 +74,7 @@ proptest! {
     }
 
     #[test]
-    fn categories_round_trip((cats, v) in versions().prop_flat_map(|v| (strategy::categories(Profile::Text, v), Just(v)))) {
+    fn categories_round_trip((cats, v) in strategy::version().prop_flat_map(|v| (strategy::categories(Profile::Text, v), Just(v)))) {
         let options = ParseOptions::strict().with_version(v);
         let body = plain::render_categories(&cats);
         let parsed = plain::parse_categories(&body, &options)
@@ -106,7 +102,7 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_text_never_panics_and_strict_implies_lenient(s in ".{0,300}", v in versions()) {
+    fn arbitrary_text_never_panics_and_strict_implies_lenient(s in ".{0,300}", v in strategy::version()) {
         let strict = ParseOptions::strict().with_version(v);
         let lenient = ParseOptions::lenient().with_version(v);
         let a = plain::parse_document(&s, &strict);

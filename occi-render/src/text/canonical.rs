@@ -297,11 +297,8 @@ fn link(uri: &str, rel: CategoryId, mut rest: &str, version: OcciVersion) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
+    use occi_model::strategy;
     use proptest::prelude::*;
-
-    fn version() -> impl Strategy<Value = OcciVersion> {
-        prop_oneof![Just(OcciVersion::V1_1), Just(OcciVersion::V1_2)]
-    }
 
     /// Category lines: mostly the short form, with terms valid in one version or both, and
     /// a few that are not the short form at all; a small alphabet, so that they repeat.
@@ -318,7 +315,7 @@ mod tests {
         /// of lines and versions.
         #[test]
         fn cached_category_lines_read_as_uncached(
-            lines in proptest::collection::vec((line(), version()), 1..32),
+            lines in proptest::collection::vec((line(), strategy::version()), 1..32),
         ) {
             for (raw, v) in &lines {
                 for _ in 0..2 {

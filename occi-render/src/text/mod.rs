@@ -38,8 +38,9 @@
 //! takes (a property test and a fuzz target compare them), so which path a message takes
 //! shows only in the time it costs.
 //!
-//! Schemes, terms, type identifiers and attribute names are validated through a bounded
-//! per-thread cache shared by all parses on a thread, JSON ones included (at most 1024 entries of at most 256
+//! Schemes, terms, type identifiers and attribute names (and whole Category lines of the
+//! canonical form) are validated through a bounded per-thread cache shared by all parses
+//! on a thread, JSON ones included (at most 1024 entries of at most 256
 //! bytes each; a new entry replaces an old one, so no input can grow it). It only saves
 //! work: a cached identifier equals a freshly validated one, and every input the cache
 //! does not hold, or that the version asked for rejects, is validated as if there were no

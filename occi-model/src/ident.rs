@@ -445,6 +445,83 @@ fn check_uri_chars(s: &str, allow_hash: bool) -> Result<(), String> {
     check_percent(s)
 }
 
+/// The text of a scheme, term or attribute name. A string the program holds for its whole
+/// run (the OCCI documents' identifiers, as the extensions build them) is kept as a
+/// `&'static str`, so copying it costs nothing; any other text is one allocation shared by
+/// reference count among its copies. Both compare, order and hash as the text alone.
+#[derive(Clone)]
+enum Text {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Text {
+    fn shared(s: &str) -> Self {
+        Self::Shared(Arc::from(s))
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Static(s) => s,
+            Self::Shared(s) => s,
+        }
+    }
+}
+
+/// Whether an identifier's text is held static (for tests of who builds which).
+#[cfg(test)]
+pub(crate) trait HeldStatic {
+    fn is_static(&self) -> bool;
+}
+
+#[cfg(test)]
+macro_rules! held_static {
+    ($($ty:ident),*) => {$(
+        impl HeldStatic for $ty {
+            fn is_static(&self) -> bool {
+                matches!(self.0, Text::Static(_))
+            }
+        }
+    )*};
+}
+
+#[cfg(test)]
+held_static!(Scheme, Term, AttributeName);
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
 /// A category scheme: an absolute URI ending with `#`, such as
 /// `http://schemas.ogf.org/occi/infrastructure#`.
 ///
@@ -456,7 +533,7 @@ fn check_uri_chars(s: &str, allow_hash: bool) -> Result<(), String> {
 /// # Ok::<(), occi_model::IdentError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Scheme(Arc<str>);
+pub struct Scheme(Text);
 
 /// The base URL reserved for schemes defined by the OCCI documents (C11/C12 §Category).
 pub const OGF_SCHEME_BASE: &str = "http://schemas.ogf.org/occi/";
@@ -464,6 +541,16 @@ pub const OGF_SCHEME_BASE: &str = "http://schemas.ogf.org/occi/";
 impl Scheme {
     /// Validates and wraps a scheme.
     pub fn new(s: &str) -> Result<Self, IdentError> {
+        Self::check(s).map(|()| Self(Text::shared(s)))
+    }
+
+    /// Validates and wraps a scheme the program holds for its whole run, such as a constant:
+    /// copies of it then cost no reference count. Otherwise the same as [`Scheme::new`].
+    pub fn from_static(s: &'static str) -> Result<Self, IdentError> {
+        Self::check(s).map(|()| Self(Text::Static(s)))
+    }
+
+    fn check(s: &str) -> Result<(), IdentError> {
         let err = |reason: String| IdentError::new(IdentKind::Scheme, s, "scheme = URI", reason);
         if uri_scheme_end(s).is_none() {
             return Err(err(
@@ -472,7 +559,7 @@ impl Scheme {
         }
         check_uri_chars(s, true).map_err(err)?;
         match s.bytes().position(|b| b == b'#') {
-            Some(i) if i + 1 == s.len() => Ok(Self(Arc::from(s))),
+            Some(i) if i + 1 == s.len() => Ok(()),
             Some(i) => Err(err(format!(
                 "has '#' at byte {i} before its end; a scheme ends with its only '#'"
             ))),
@@ -504,7 +591,7 @@ impl Scheme {
 /// # Ok::<(), occi_model::IdentError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Term(Arc<str>);
+pub struct Term(Text);
 
 impl Term {
     /// Validates a term against the OCCI 1.2 grammar (a superset of 1.1).
@@ -514,14 +601,24 @@ impl Term {
 
     /// Validates a term against the grammar of `version`.
     pub fn parse(s: &str, version: OcciVersion) -> Result<Self, IdentError> {
+        Self::check(s, version).map(|()| Self(Text::shared(s)))
+    }
+
+    /// Validates a term the program holds for its whole run, such as a constant, against the
+    /// OCCI 1.2 grammar: copies of it then cost no reference count. Otherwise the same as
+    /// [`Term::new`].
+    pub fn from_static(s: &'static str) -> Result<Self, IdentError> {
+        Self::check(s, OcciVersion::V1_2).map(|()| Self(Text::Static(s)))
+    }
+
+    fn check(s: &str, version: OcciVersion) -> Result<(), IdentError> {
         let checked = match version {
             OcciVersion::V1_1 => {
                 check_term_1_1(s).map_err(|r| (r, "term (OCCI 1.1, GFD.185 §3.5)"))
             }
             OcciVersion::V1_2 => check_term_1_2(s).map_err(|r| (r, "term (OCCI 1.2, GFD.229 §4)")),
         };
-        checked.map_err(|(reason, rule)| IdentError::new(IdentKind::Term, s, rule, reason))?;
-        Ok(Self(Arc::from(s)))
+        checked.map_err(|(reason, rule)| IdentError::new(IdentKind::Term, s, rule, reason))
     }
 
     /// Whether the term also satisfies the grammar of `version`.
@@ -611,7 +708,7 @@ impl CategoryId {
 /// # Ok::<(), occi_model::IdentError>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AttributeName(Arc<str>);
+pub struct AttributeName(Text);
 
 impl AttributeName {
     /// Validates a name against the OCCI 1.2 grammar (`attribute-name = term`).
@@ -621,6 +718,17 @@ impl AttributeName {
 
     /// Validates a name against the grammar of `version`.
     pub fn parse(s: &str, version: OcciVersion) -> Result<Self, IdentError> {
+        Self::check(s, version).map(|()| Self(Text::shared(s)))
+    }
+
+    /// Validates a name the program holds for its whole run, such as a constant, against the
+    /// OCCI 1.2 grammar: copies of it then cost no reference count. Otherwise the same as
+    /// [`AttributeName::new`].
+    pub fn from_static(s: &'static str) -> Result<Self, IdentError> {
+        Self::check(s, OcciVersion::V1_2).map(|()| Self(Text::Static(s)))
+    }
+
+    fn check(s: &str, version: OcciVersion) -> Result<(), IdentError> {
         match version {
             OcciVersion::V1_2 => check_term_1_2(s).map_err(|reason| {
                 IdentError::new(
@@ -639,7 +747,7 @@ impl AttributeName {
                 )
             })?,
         }
-        Ok(Self(Arc::from(s)))
+        Ok(())
     }
 
     /// Whether the name also satisfies the grammar of `version`.
@@ -966,6 +1074,35 @@ mod tests {
             if let Ok(id) = CategoryId::parse_type_identifier(&s) { proptest::prop_assert_eq!(id.to_string().parse::<CategoryId>().unwrap(), id); }
             if let Ok(l) = Location::new(&s) { proptest::prop_assert_eq!(Location::new(l.as_str()).unwrap(), l); }
             let _ = EntityId::new(&s);
+        }
+
+        /// A static identifier is the same value as a shared one of the same text: it
+        /// validates the same, and compares, orders and hashes the same, in a set with
+        /// shared ones.
+        #[test]
+        fn static_and_shared_identifiers_are_one_value(
+            a in "[a-cA.#_:/é-]{0,6}",
+            b in "[a-cA.#_:/é-]{0,6}",
+        ) {
+            use std::collections::{BTreeSet, HashSet};
+            let leak = |s: &String| -> &'static str { Box::leak(s.clone().into_boxed_str()) };
+            let (sa, sb) = (leak(&a), leak(&b));
+            proptest::prop_assert_eq!(Term::from_static(sa), Term::new(&a));
+            proptest::prop_assert_eq!(AttributeName::from_static(sa), AttributeName::new(&a));
+            proptest::prop_assert_eq!(Scheme::from_static(sa), Scheme::new(&a));
+            if let (Ok(x), Ok(y)) = (Term::from_static(sa), Term::new(&b)) {
+                proptest::prop_assert!(matches!(x.0, Text::Static(_)));
+                proptest::prop_assert!(matches!(y.0, Text::Shared(_)));
+                proptest::prop_assert_eq!(x == y, a == b);
+                proptest::prop_assert_eq!(x.cmp(&y), a.cmp(&b));
+                let hashed: HashSet<Term> = [x.clone(), y.clone()].into();
+                let ordered: BTreeSet<Term> = [x.clone(), y].into();
+                proptest::prop_assert_eq!(hashed.len(), if a == b { 1 } else { 2 });
+                proptest::prop_assert_eq!(ordered.len(), hashed.len());
+                proptest::prop_assert!(hashed.contains(sa) && hashed.contains(sb));
+                let as_str: &str = x.as_ref();
+                proptest::prop_assert_eq!(as_str, sa);
+            }
         }
 
         #[test]

@@ -12,12 +12,12 @@ use crate::ident::{CategoryId, Location, OcciVersion};
 /// The Core scheme.
 pub const SCHEME: &str = "http://schemas.ogf.org/occi/core#";
 
-fn id(term: &str) -> CategoryId {
-    CategoryId::from_parts(SCHEME, term).expect("core ids are valid")
+fn id(term: &'static str) -> CategoryId {
+    super::id(SCHEME, term)
 }
 
-fn attr(name: &str, ty: AttributeType) -> AttributeDefinition {
-    AttributeDefinition::new(name.parse().expect("core names are valid"), ty)
+fn attr(name: &'static str, ty: AttributeType) -> AttributeDefinition {
+    AttributeDefinition::new(super::name(name), ty)
 }
 
 /// `http://schemas.ogf.org/occi/core#entity`.

@@ -379,7 +379,7 @@ pub fn token_pattern() -> Pattern {
 
 // ----- the model -----
 
-fn state(name: &str, values: &[&str], initial: &str, what: &str) -> AttributeDefinition {
+fn state(name: &'static str, values: &[&str], initial: &str, what: &str) -> AttributeDefinition {
     def(
         name,
         enumeration(values),
@@ -389,7 +389,7 @@ fn state(name: &str, values: &[&str], initial: &str, what: &str) -> AttributeDef
     .with_default(initial.into())
 }
 
-fn state_message(name: &str) -> AttributeDefinition {
+fn state_message(name: &'static str) -> AttributeDefinition {
     def(
         name,
         AttributeType::String,
@@ -678,7 +678,7 @@ fn kinds(version: OcciVersion) -> Vec<Kind> {
     ]
 }
 
-fn allocation(name: &str) -> AttributeDefinition {
+fn allocation(name: &'static str) -> AttributeDefinition {
     def(
         name,
         enumeration(&["dynamic", "static"]),
@@ -781,7 +781,7 @@ fn mixins(version: OcciVersion) -> Vec<Mixin> {
 }
 
 fn compute_machine(version: OcciVersion) -> StateMachine {
-    let machine = StateMachine::new(attr::COMPUTE_STATE.parse().expect("valid"), "inactive")
+    let machine = StateMachine::new(super::name(attr::COMPUTE_STATE), "inactive")
         .with_transition("inactive", &compute_start_id(), "active")
         .with_transition("suspended", &compute_start_id(), "active")
         .with_transition("active", &compute_stop_id(), "inactive")
@@ -796,7 +796,7 @@ fn compute_machine(version: OcciVersion) -> StateMachine {
 }
 
 fn storage_machine(version: OcciVersion) -> StateMachine {
-    let machine = StateMachine::new(attr::STORAGE_STATE.parse().expect("valid"), "offline")
+    let machine = StateMachine::new(super::name(attr::STORAGE_STATE), "offline")
         .with_transition("offline", &storage_online_id(), "online")
         .with_transition("online", &storage_offline_id(), "offline");
     match version {
@@ -810,7 +810,7 @@ fn storage_machine(version: OcciVersion) -> StateMachine {
 }
 
 fn network_machine(version: OcciVersion) -> StateMachine {
-    let machine = StateMachine::new(attr::NETWORK_STATE.parse().expect("valid"), "inactive")
+    let machine = StateMachine::new(super::name(attr::NETWORK_STATE), "inactive")
         .with_transition("inactive", &network_up_id(), "active")
         .with_transition("active", &network_down_id(), "inactive");
     match version {
@@ -819,8 +819,8 @@ fn network_machine(version: OcciVersion) -> StateMachine {
     }
 }
 
-fn link_machine(version: OcciVersion, attribute: &str) -> StateMachine {
-    let machine = StateMachine::new(attribute.parse().expect("valid"), "inactive");
+fn link_machine(version: OcciVersion, attribute: &'static str) -> StateMachine {
+    let machine = StateMachine::new(super::name(attribute), "inactive");
     match version {
         OcciVersion::V1_1 => machine,
         OcciVersion::V1_2 => machine.with_error_state("error"),
@@ -922,8 +922,8 @@ pub fn crtp_scheme(version: OcciVersion) -> &'static str {
 pub fn crtp_template_id(version: OcciVersion, term: &str) -> Option<CategoryId> {
     CRTP_TEMPLATES
         .iter()
-        .any(|t| t.0 == term)
-        .then(|| id(crtp_scheme(version), term))
+        .find(|t| t.0 == term)
+        .map(|t| id(crtp_scheme(version), t.0))
 }
 
 /// Registers the six CRTP resource templates (section "Compute Resource Templates

@@ -14,20 +14,59 @@ pub mod infrastructure;
 pub mod platform;
 
 use crate::attribute::{AttributeDefinition, AttributeType};
-use crate::ident::{CategoryId, Location};
+use crate::ident::{AttributeName, CategoryId, Location, Scheme, Term};
 
-/// A category id from constants of the OCCI documents.
-pub(crate) fn id(scheme: &str, term: &str) -> CategoryId {
-    CategoryId::from_parts(scheme, term).expect("the extensions' ids are valid")
+/// A category id from constants of the OCCI documents (held static: copies cost nothing).
+pub(crate) fn id(scheme: &'static str, term: &'static str) -> CategoryId {
+    CategoryId::new(
+        Scheme::from_static(scheme).expect("the extensions' schemes are valid"),
+        Term::from_static(term).expect("the extensions' terms are valid"),
+    )
+}
+
+/// An attribute name from constants of the OCCI documents (held static: copies cost
+/// nothing).
+pub(crate) fn name(name: &'static str) -> AttributeName {
+    AttributeName::from_static(name).expect("the extensions' names are valid")
 }
 
 /// An attribute definition from constants of the OCCI documents.
-pub(crate) fn def(name: &str, ty: AttributeType, description: &str) -> AttributeDefinition {
-    AttributeDefinition::new(name.parse().expect("the extensions' names are valid"), ty)
-        .with_description(description)
+pub(crate) fn def(name: &'static str, ty: AttributeType, description: &str) -> AttributeDefinition {
+    AttributeDefinition::new(self::name(name), ty).with_description(description)
 }
 
 /// A location from constants of the extensions.
 pub(crate) fn location(path: &str) -> Location {
     Location::new(path).expect("the extensions' locations are valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ident::{HeldStatic, OcciVersion};
+    use crate::{Registry, ext};
+
+    /// Every scheme, term and attribute name the extensions register is held static, so
+    /// copying it costs no reference count.
+    #[test]
+    fn the_extensions_identifiers_are_static() {
+        for version in [OcciVersion::V1_1, OcciVersion::V1_2] {
+            let mut registry = Registry::new(version);
+            ext::infrastructure::register(&mut registry).unwrap();
+            ext::infrastructure::register_crtp_templates(&mut registry).unwrap();
+            ext::platform::register(&mut registry).unwrap();
+            assert!(registry.len() > 30);
+            for category in registry.categories() {
+                let id = category.id();
+                assert!(id.scheme().is_static() && id.term().is_static(), "{id}");
+                for a in category.attributes() {
+                    assert!(a.name.is_static(), "{}", a.name);
+                }
+            }
+            for kind in registry.kinds() {
+                if let Some(machine) = registry.state_machine(&kind.id) {
+                    assert!(machine.attribute.is_static(), "{}", kind.id);
+                }
+            }
+        }
+    }
 }

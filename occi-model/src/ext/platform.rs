@@ -139,7 +139,7 @@ pub fn component_stop_id() -> CategoryId {
 
 const STATES: [&str; 3] = ["active", "inactive", "error"];
 
-fn state(name: &str, what: &str) -> AttributeDefinition {
+fn state(name: &'static str, what: &str) -> AttributeDefinition {
     def(
         name,
         AttributeType::enumeration(STATES),
@@ -149,7 +149,7 @@ fn state(name: &str, what: &str) -> AttributeDefinition {
     .with_default("inactive".into())
 }
 
-fn state_message(name: &str) -> AttributeDefinition {
+fn state_message(name: &'static str) -> AttributeDefinition {
     def(
         name,
         AttributeType::String,
@@ -272,8 +272,8 @@ fn mixins(version: OcciVersion) -> Vec<Mixin> {
     vec![app_tpl, res_tpl, database, databaselink]
 }
 
-fn machine(attribute: &str, start: &CategoryId, stop: &CategoryId) -> StateMachine {
-    StateMachine::new(attribute.parse().expect("valid"), "inactive")
+fn machine(attribute: &'static str, start: &CategoryId, stop: &CategoryId) -> StateMachine {
+    StateMachine::new(super::name(attribute), "inactive")
         .with_transition("inactive", start, "active")
         .with_transition("active", stop, "inactive")
         .with_error_state("error")

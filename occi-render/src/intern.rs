@@ -21,10 +21,19 @@
 //!   thread's first parse and freed when it exits.
 //! * **Thread-safe without locks.** Each thread has its own table (`thread_local!`), so
 //!   lookups never contend; the shared values are `Arc`s, which any thread may hold.
+//! * **The OCCI documents' identifiers cost no reference count.** On a miss, the identifiers
+//!   of Core, Infrastructure (with its templates) and Platform, as `occi_model::ext` builds
+//!   them for either version, are looked up before the constructor is called. The
+//!   extensions hold them as `&'static str` ([`Scheme::from_static`]), so the values handed
+//!   out for them, and every copy a parse makes, are plain copies: no allocation, no atomic
+//!   operation to take or to drop them. Other identifiers are shared `Arc`s.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
-use occi_model::{AttributeName, CategoryId, IdentError, OcciVersion, Scheme, Term};
+use occi_model::ext::{infrastructure, platform};
+use occi_model::{AttributeName, CategoryId, IdentError, OcciVersion, Registry, Scheme, Term};
 
 /// Slots per thread (a power of two).
 pub(crate) const SLOTS: usize = 1024;
@@ -58,27 +67,48 @@ impl Value {
     }
 }
 
+/// The OCCI documents' identifiers by tag (scheme, term, attribute name, type identifier)
+/// and text: built once per process from the extensions' registries of both versions.
+static DOCUMENTS: LazyLock<[HashMap<Box<str>, Value>; 4]> = LazyLock::new(|| {
+    let mut maps: [HashMap<Box<str>, Value>; 4] = Default::default();
+    for version in [OcciVersion::V1_1, OcciVersion::V1_2] {
+        let mut registry = Registry::new(version);
+        infrastructure::register(&mut registry).expect("the extensions register");
+        infrastructure::register_crtp_templates(&mut registry).expect("the extensions register");
+        platform::register(&mut registry).expect("the extensions register");
+        for category in registry.categories() {
+            let id = category.id();
+            let v1_1 = id.term().conforms_to(OcciVersion::V1_1);
+            let (scheme, term) = (id.scheme(), id.term());
+            maps[0].insert(scheme.as_str().into(), Value::Scheme(scheme.clone()));
+            maps[1].insert(term.as_str().into(), Value::Term(term.clone(), v1_1));
+            maps[3].insert(id.to_string().into(), Value::Id(id.clone(), v1_1));
+            for name in category.attributes().iter().map(|a| &a.name) {
+                let v1_1 = name.conforms_to(OcciVersion::V1_1);
+                maps[2].insert(name.as_str().into(), Value::Name(name.clone(), v1_1));
+            }
+        }
+    }
+    maps
+});
+
+/// The documents' value built by constructor `tag` from `raw`, if `raw` is one of theirs.
+fn documents(tag: u8, raw: &str) -> Option<Value> {
+    DOCUMENTS[usize::from(tag)].get(raw).cloned()
+}
+
 thread_local! {
     static TABLE: RefCell<Vec<Option<Value>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A multiplicative hash over eight bytes at a time (the keys are short ASCII strings that
-/// share long prefixes, so every byte takes part).
+/// The slot of `s` under constructor `tag`: foldhash, the hash `hashbrown` uses by default,
+/// which reads a short string in a few independent multiplications where a byte-chained
+/// hash waits on one multiplication per word. The seed is fixed (the tag): a crafted set of
+/// colliding identifiers can only evict each other, which costs what an uncached parse
+/// costs.
 fn hash(tag: u8, s: &str) -> usize {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = u64::from(tag).wrapping_mul(K) ^ s.len() as u64;
-    let mut chunks = s.as_bytes().chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-    }
+    use std::hash::BuildHasher;
+    let h = foldhash::fast::FixedState::with_seed(u64::from(tag)).hash_one(s);
     // The top bits are the best mixed; SLOTS is far below 2^32.
     #[allow(clippy::cast_possible_truncation)]
     let slot = (h >> (64 - SLOTS.trailing_zeros())) as usize;
@@ -148,7 +178,10 @@ pub(crate) fn scheme(raw: &str) -> Result<Scheme, IdentError> {
     if let Some(Value::Scheme(s)) = find(0, raw) {
         return Ok(s);
     }
-    let s = Scheme::new(raw)?;
+    let s = match documents(0, raw) {
+        Some(Value::Scheme(s)) => s,
+        _ => Scheme::new(raw)?,
+    };
     store(0, raw, Value::Scheme(s.clone()));
     Ok(s)
 }
@@ -160,8 +193,14 @@ pub(crate) fn term(raw: &str, version: OcciVersion) -> Result<Term, IdentError> 
     {
         return Ok(t);
     }
-    let t = Term::parse(raw, version)?;
-    let v1_1 = t.conforms_to(OcciVersion::V1_1);
+    let (t, v1_1) = match documents(1, raw) {
+        Some(Value::Term(t, v1_1)) if v1_1 || version == OcciVersion::V1_2 => (t, v1_1),
+        _ => {
+            let t = Term::parse(raw, version)?;
+            let v1_1 = t.conforms_to(OcciVersion::V1_1);
+            (t, v1_1)
+        }
+    };
     store(1, raw, Value::Term(t.clone(), v1_1));
     Ok(t)
 }
@@ -173,8 +212,14 @@ pub(crate) fn attribute_name(raw: &str, version: OcciVersion) -> Result<Attribut
     {
         return Ok(n);
     }
-    let n = AttributeName::parse(raw, version)?;
-    let v1_1 = n.conforms_to(OcciVersion::V1_1);
+    let (n, v1_1) = match documents(2, raw) {
+        Some(Value::Name(n, v1_1)) if v1_1 || version == OcciVersion::V1_2 => (n, v1_1),
+        _ => {
+            let n = AttributeName::parse(raw, version)?;
+            let v1_1 = n.conforms_to(OcciVersion::V1_1);
+            (n, v1_1)
+        }
+    };
     store(2, raw, Value::Name(n.clone(), v1_1));
     Ok(n)
 }
@@ -193,8 +238,13 @@ pub(crate) fn type_identifier(raw: &str) -> Result<(CategoryId, bool), IdentErro
     if let Some(Value::Id(id, v1_1)) = find(3, raw) {
         return Ok((id, v1_1));
     }
-    let id = CategoryId::parse_type_identifier(raw)?;
-    let v1_1 = id.term().conforms_to(OcciVersion::V1_1);
+    let (id, v1_1) = if let Some(Value::Id(id, v1_1)) = documents(3, raw) {
+        (id, v1_1)
+    } else {
+        let id = CategoryId::parse_type_identifier(raw)?;
+        let v1_1 = id.term().conforms_to(OcciVersion::V1_1);
+        (id, v1_1)
+    };
     store(3, raw, Value::Id(id.clone(), v1_1));
     Ok((id, v1_1))
 }
@@ -258,6 +308,44 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The OCCI documents' identifiers, answered from the extensions' static values, are
+    /// what the constructors answer, for either version, cached or not; and the documents'
+    /// table holds every identifier of the reference compute.
+    #[test]
+    fn the_documents_identifiers_equal_the_constructors() {
+        for (tag, map) in DOCUMENTS.iter().enumerate() {
+            assert!(!map.is_empty(), "tag {tag}");
+            for raw in map.keys() {
+                for v in [OcciVersion::V1_1, OcciVersion::V1_2] {
+                    for _ in 0..2 {
+                        match tag {
+                            0 => assert_eq!(scheme(raw), Scheme::new(raw)),
+                            1 => assert_eq!(term(raw, v), Term::parse(raw, v)),
+                            2 => assert_eq!(attribute_name(raw, v), AttributeName::parse(raw, v)),
+                            _ => assert_eq!(
+                                type_identifier(raw).map(|(id, _)| id),
+                                CategoryId::parse_type_identifier(raw)
+                            ),
+                        }
+                    }
+                }
+            }
+        }
+        for (tag, raw) in [
+            (0, "http://schemas.ogf.org/occi/infrastructure#"),
+            (1, "networkinterface"),
+            (2, "occi.compute.hostname"),
+            (2, "occi.networkinterface.interface"),
+            (
+                3,
+                "http://schemas.ogf.org/occi/infrastructure/compute/action#stop",
+            ),
+        ] {
+            assert!(documents(tag, raw).is_some(), "{raw}");
+        }
+        assert!(documents(1, "ubuntu").is_none());
     }
 
     #[test]

@@ -14,6 +14,13 @@
 //! given [`OcciVersion`], and [`Term::conforms_to`] tells whether a value also satisfies the
 //! stricter 1.1 rule.
 //!
+//! Schemes, terms and attribute names are shared, not copied: a value built from text is
+//! one allocation shared by reference count among its clones, and one built from a string
+//! the program holds for its whole run ([`Term::from_static`] and its kin, which the
+//! extensions in [`crate::ext`] use for every identifier of the OCCI documents) is a plain
+//! `&'static str`, whose clones cost no atomic operation at all. Either kind compares,
+//! orders and hashes by its text alone.
+//!
 //! # Decisions where the specifications are silent
 //!
 //! * A [`Scheme`] must end with `#`. Every scheme in the OCCI documents and in every known

@@ -80,3 +80,42 @@ fn correct_spelling_is_lenient_only() {
     assert_eq!(p.deviations[0].kind(), DeviationKind::Other);
     assert!(p.value[0].attributes()[0].mutable);
 }
+
+/// A Kind's parent is the `related` entry that makes it a Kind, so that its rendering (which
+/// keeps the parent alone) is read as a Kind again. Found by the `decode_pyssf_json` fuzz
+/// target: the first `related` used to be taken, the Core Kind after it dropped, and the
+/// rendering read back as an Action (no location) or a Mixin.
+#[test]
+fn a_kind_keeps_the_related_entry_that_makes_it_a_kind() {
+    let qi = br#"[
+        {"scheme": "http://e.x/s#", "term": "bare",
+         "related": ["http://e.x/dep#a", "http://schemas.ogf.org/occi/core#resource"]},
+        {"scheme": "http://e.x/s#", "term": "svc", "location": "/svc/",
+         "related": ["http://e.x/dep#b", "http://schemas.ogf.org/occi/core#resource"]},
+        {"scheme": "http://e.x/s#", "term": "sub", "location": "/sub/",
+         "related": ["http://e.x/dep#c", "http://e.x/s#svc"]}
+    ]"#;
+    let cats = pyssf::parse_categories(qi, &ParseOptions::strict())
+        .unwrap()
+        .value;
+    let parents: Vec<String> = cats
+        .iter()
+        .map(|c| match c {
+            Category::Kind(k) => k.parent.as_ref().unwrap().to_string(),
+            other => panic!("{} is not a Kind", other.id()),
+        })
+        .collect();
+    assert_eq!(
+        parents,
+        [
+            "http://schemas.ogf.org/occi/core#resource",
+            "http://schemas.ogf.org/occi/core#resource",
+            "http://e.x/s#svc",
+        ]
+    );
+    let text = pyssf::render_categories(&cats);
+    let again = pyssf::parse_categories(text.as_bytes(), &ParseOptions::strict())
+        .unwrap()
+        .value;
+    assert_eq!(again, cats);
+}

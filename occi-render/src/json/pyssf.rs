@@ -32,8 +32,10 @@
 //! * The class of a query-interface entry is not rendered, so it is inferred: an entry with
 //!   a Core scheme, or whose `related` names a Core Kind or another entry inferred to be a
 //!   Kind, is a Kind; an entry without `location` is an Action; the rest are Mixins. A Kind's
-//!   first `related` is its parent (a service Kind of Hurtle lists its dependencies after
-//!   `core#resource`; those are dropped); a Mixin's `related` are its `depends`.
+//!   parent is the first `related` that makes it a Kind (a Core category or a Kind; a
+//!   service Kind of Hurtle lists `core#resource` first and its dependencies after it;
+//!   those are dropped), or its first `related` when its own scheme is Core's; a Mixin's
+//!   `related` are its `depends`.
 //! * Attribute flags: `"required"` gives a required, mutable attribute; `"immutable"` an
 //!   immutable one; `"muttable"` a mutable one. Leniently also `"mutable"` and `""` (the
 //!   Hurtle manifest's spelling of mutable) are read as mutable ([`DeviationKind::Other`]).
@@ -136,15 +138,37 @@ pub fn parse_categories(
             break;
         }
     }
+    // A Kind's parent is the first `related` that made it a Kind (a Core category or an
+    // entry inferred to be a Kind), so that its rendering, which keeps the parent alone,
+    // is inferred a Kind again; failing that (a Core scheme of its own), its first.
+    let parents: Vec<Option<CategoryId>> = raw
+        .iter()
+        .zip(&is_kind)
+        .map(|(c, kind)| {
+            let makes_kind = |rel: &&CategoryId| {
+                rel.scheme().as_str() == CORE_SCHEME
+                    || raw.iter().zip(&is_kind).any(|(o, k)| *k && o.id == **rel)
+            };
+            kind.then(|| {
+                c.related
+                    .iter()
+                    .find(makes_kind)
+                    .or(c.related.first())
+                    .cloned()
+            })
+            .flatten()
+        })
+        .collect();
     let out = raw
         .into_iter()
         .zip(is_kind)
-        .map(|(c, kind)| {
+        .zip(parents)
+        .map(|((c, kind), parent)| {
             if kind {
                 Category::Kind(Kind {
                     id: c.id,
                     title: c.title,
-                    parent: c.related.into_iter().next(),
+                    parent,
                     attributes: c.attributes,
                     actions: c.actions,
                     location: c.location,

@@ -18,14 +18,12 @@ mod common;
 use std::process::Command;
 
 use bytes::Bytes;
+use common::COMPUTE;
 use occi_server::occi_model::OcciVersion;
 use occi_server::occi_model::Registry;
 use occi_server::occi_model::ext::infrastructure;
 use occi_server::store::SqliteStore;
 use occi_server::{Occi, SimulatedActions};
-
-const COMPUTE: &str =
-    r#"Category: compute; scheme="http://schemas.ogf.org/occi/infrastructure#"; class="kind""#;
 
 fn mount(args: &[&str]) {
     let status = Command::new("mount")

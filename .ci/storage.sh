@@ -30,8 +30,12 @@ trap stop_cluster EXIT
 
 step "starting a throwaway PostgreSQL cluster on 127.0.0.1:$port"
 as_pg "$pgbin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 >/dev/null
-as_pg "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w \
-  -o "-p $port -k $pgdata -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+if ! as_pg "$pgbin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w \
+  -o "-p $port -k $pgdata -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null; then
+  echo "PostgreSQL did not start; its log:"
+  cat "$pgdata/server.log" || true
+  exit 1
+fi
 as_pg "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U postgres occi_test
 export OCCI_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/occi_test"
 

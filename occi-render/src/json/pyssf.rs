@@ -29,12 +29,14 @@
 //! * The entity's location is the part before `?action=` of its first action link; without
 //!   actions, an `occi.core.id` that is a path (PySSF's identifiers are paths) is taken as the
 //!   location too.
-//! * The class of a query-interface entry is not rendered, so it is inferred: an entry with
-//!   a Core scheme, or whose `related` names a Core Kind or another entry inferred to be a
-//!   Kind, is a Kind; an entry without `location` is an Action; the rest are Mixins. A Kind's
-//!   parent is the first `related` that makes it a Kind (a Core category or a Kind; a
-//!   service Kind of Hurtle lists `core#resource` first and its dependencies after it;
-//!   those are dropped), or its first `related` when its own scheme is Core's; a Mixin's
+//! * The class of a query-interface entry is not rendered, so it is inferred, in steps: an
+//!   entry with a Core scheme, or whose `related` names a Core category, is a Kind of step
+//!   0; an entry with a `location` whose `related` names a Kind of step n is a Kind of step
+//!   n + 1; of the rest, an entry without `location` is an Action and the others are
+//!   Mixins. A Kind's parent is its first `related` that is a Core category or a Kind of an
+//!   earlier step, failing that (a Kind by its own Core scheme) its first: its rendering
+//!   keeps the parent alone and is inferred a Kind again. A service Kind of Hurtle lists
+//!   `core#resource` first and its dependencies after it, which are dropped. A Mixin's
 //!   `related` are its `depends`.
 //! * Attribute flags: `"required"` gives a required, mutable attribute; `"immutable"` an
 //!   immutable one; `"muttable"` a mutable one. Leniently also `"mutable"` and `""` (the
@@ -56,7 +58,7 @@
 //! required and immutable attribute is rendered `"required"` (PySSF checks that first), and
 //! `Mixin.applies` is dropped. Output is indented by two spaces, as PySSF's.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use occi_model::{
     Action, AttributeDefinition, AttributeName, AttributeType, AttributeValue, Attributes,
@@ -112,53 +114,61 @@ pub fn parse_categories(
         raw.push(r.category(item)?);
         r.path.pop();
     }
-    // Infer classes: Core scheme or related to a Core Kind, then to any Kind, until stable.
-    let mut is_kind: Vec<bool> = raw
+    // Infer classes (see the module docs). An entry is a Kind in step 0 by its own Core
+    // scheme or a Core `related`; in step n + 1 when it has a location and names among its
+    // `related` a Kind of step n. A breadth-first walk over who names whom gives each Kind
+    // its first step, in time linear in the entries and their `related` (passes until
+    // nothing changes are cubic on a chain).
+    let core = |id: &CategoryId| id.scheme().as_str() == CORE_SCHEME;
+    let mut step: Vec<Option<usize>> = raw
         .iter()
-        .map(|c| {
-            c.id.scheme().as_str() == CORE_SCHEME
-                || c.related.iter().any(|r| r.scheme().as_str() == CORE_SCHEME)
-        })
+        .map(|c| (core(&c.id) || c.related.iter().any(core)).then_some(0))
         .collect();
-    loop {
-        let mut changed = false;
-        for i in 0..raw.len() {
-            if !is_kind[i]
-                && raw[i].location.is_some()
-                && raw[i]
-                    .related
-                    .iter()
-                    .any(|rel| raw.iter().zip(&is_kind).any(|(c, k)| *k && c.id == *rel))
-            {
-                is_kind[i] = true;
-                changed = true;
+    let mut named_by: HashMap<&CategoryId, Vec<usize>> = HashMap::new();
+    for (i, c) in raw.iter().enumerate() {
+        if c.location.is_some() {
+            for rel in &c.related {
+                named_by.entry(rel).or_default().push(i);
             }
         }
-        if !changed {
-            break;
+    }
+    let mut work: VecDeque<usize> = (0..raw.len()).filter(|&i| step[i].is_some()).collect();
+    while let Some(kind) = work.pop_front() {
+        let next = step[kind].map(|n| n + 1);
+        for &i in named_by.get(&raw[kind].id).into_iter().flatten() {
+            if step[i].is_none() {
+                step[i] = next;
+                work.push_back(i);
+            }
         }
     }
-    // A Kind's parent is the first `related` that made it a Kind (a Core category or an
-    // entry inferred to be a Kind), so that its rendering, which keeps the parent alone,
-    // is inferred a Kind again; failing that (a Core scheme of its own), its first.
+    // A Kind's parent is its first `related` that is a Core category or a Kind of an earlier
+    // step, failing that (a Kind by its own Core scheme) its first: its rendering keeps the
+    // parent alone, and is inferred a Kind again, in the same step.
+    let mut first_step: HashMap<&CategoryId, usize> = HashMap::new();
+    for (c, n) in raw.iter().zip(&step) {
+        if let Some(n) = *n {
+            first_step
+                .entry(&c.id)
+                .and_modify(|m| *m = (*m).min(n))
+                .or_insert(n);
+        }
+    }
     let parents: Vec<Option<CategoryId>> = raw
         .iter()
-        .zip(&is_kind)
-        .map(|(c, kind)| {
-            let makes_kind = |rel: &&CategoryId| {
-                rel.scheme().as_str() == CORE_SCHEME
-                    || raw.iter().zip(&is_kind).any(|(o, k)| *k && o.id == **rel)
-            };
-            kind.then(|| {
-                c.related
-                    .iter()
-                    .find(makes_kind)
-                    .or(c.related.first())
-                    .cloned()
-            })
-            .flatten()
+        .zip(&step)
+        .map(|(c, n)| {
+            let n = (*n)?;
+            let earlier =
+                |rel: &&CategoryId| core(rel) || first_step.get(*rel).is_some_and(|&m| m < n);
+            c.related
+                .iter()
+                .find(earlier)
+                .or(c.related.first())
+                .cloned()
         })
         .collect();
+    let is_kind = step.iter().map(Option::is_some);
     let out = raw
         .into_iter()
         .zip(is_kind)

@@ -49,11 +49,12 @@
 //! tokens), and identifiers, in text and in JSON alike, are validated through one
 //! per-thread cache of the schemes, terms, type identifiers and attribute names that repeat
 //! in every message; those the OCCI documents define come out as the extensions hold them,
-//! static, so a parsed entity takes and drops no reference count for them. A text/plain entity in the canonical form (what the renderer writes)
-//! is read in one pass straight into the model with the same primitives and cache, and
-//! anything else by the grammar; a property test and a fuzz target keep both readers in
-//! agreement. JSON is read straight into the model (no untyped tree in between),
-//! from `&str` once the input is checked to be UTF-8. `benches/instructions.rs` counts the
+//! static, so a parsed entity takes and drops no reference count for them. A text/plain
+//! entity in the canonical form (what the renderer writes) is read in one pass straight
+//! into the model with the same primitives and cache, and anything else by the grammar; a
+//! property test and a fuzz target keep both readers in agreement. JSON is read straight
+//! into the model (no untyped tree in between), from `&str` once the input is checked to
+//! be UTF-8. `benches/instructions.rs` counts the
 //! instructions and allocations per message of every parser and renderer (callgrind);
 //! `benches/instructions.txt` holds the figures.
 
